@@ -1,0 +1,75 @@
+"""Pieces every experiment driver shares: config checks, optimizers, seeds, summaries."""
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import jax
+import numpy as np
+import optax
+
+OPTIMIZERS = ("adam", "sgd")
+
+
+class ConfigError(ValueError):
+  """A config value is not allowed; the message names the key, the value and the rule."""
+
+
+def require(cond: bool, key: str, value: Any, rule: str) -> None:
+  if not cond:
+    raise ConfigError(f"--config.{key}={value!r} is invalid: {rule}")
+
+
+def check_positive_int(config, key: str) -> None:
+  v = _get(config, key)
+  require(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0, key, v,
+          "must be a positive integer")
+
+
+def check_positive(config, key: str) -> None:
+  v = _get(config, key)
+  require(isinstance(v, (int, float)) and math.isfinite(v) and v > 0, key, v,
+          "must be a positive number")
+
+
+def _get(config, key: str):
+  obj = config
+  for part in key.split("."):
+    obj = obj[part]
+  return obj
+
+
+def make_optimizer(name: str, lr: float, b1: float = 0.9, b2: float = 0.999,
+                   momentum: float = 0.0) -> optax.GradientTransformation:
+  """Optax optimizer by name; "adam" (β1, β2) or "sgd" (plain GD, optional momentum)."""
+  if name == "adam":
+    return optax.adam(lr, b1=b1, b2=b2)
+  if name == "sgd":
+    return optax.sgd(lr, momentum=momentum or None)
+  raise ConfigError(f"--config.optimizer={name!r} is invalid: choose one of {OPTIMIZERS}")
+
+
+def seed_keys(seed: int, *names: str) -> dict[str, jax.Array]:
+  """One config seed → named, independent keys (``data``, ``init``, …) by fold-in of a hash."""
+  root = jax.random.key(seed)
+  return {n: jax.random.fold_in(root, _stable_hash(n)) for n in names}
+
+
+def _stable_hash(name: str) -> int:
+  # Python's hash() is salted per process; this is not.
+  return int.from_bytes(name.encode()[:4].ljust(4, b"\0"), "little") % (2**31 - 1)
+
+
+def first_crossing(steps: np.ndarray, values: np.ndarray, level: float) -> list[int | None]:
+  """For values[L, K]: per column, the first step where value >= level (None: never)."""
+  out = []
+  for col in np.asarray(values).T:
+    hit = np.flatnonzero(col >= level)
+    out.append(int(steps[hit[0]]) if hit.size else None)
+  return out
+
+
+def snapshot_indices(steps: np.ndarray, wanted: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+  """Indices into ``steps`` of the wanted snapshot steps that were logged."""
+  idx = [int(np.flatnonzero(steps == s)[0]) for s in wanted if np.any(steps == s)]
+  return np.asarray(idx, dtype=np.int64), np.asarray(steps[idx], dtype=np.int64)

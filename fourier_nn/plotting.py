@@ -1,0 +1,94 @@
+"""Figures from records. Matplotlib only; reads records, computes nothing new.
+
+Every ``*_figure`` function takes a loaded `records.Record` and returns a Figure;
+`save_figure` writes it atomically.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless by default; notebooks switch to inline themselves
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 150, "font.size": 9,
+                     "axes.spines.top": False, "axes.spines.right": False})
+
+
+def save_figure(fig, path: str) -> str:
+  """Saves atomically (temp file + rename) so a crash never leaves a broken PNG."""
+  d = os.path.dirname(os.path.abspath(path))
+  fd, tmp = tempfile.mkstemp(dir=d, prefix=".fig-", suffix=os.path.splitext(path)[1])
+  os.close(fd)
+  try:
+    fig.savefig(tmp, bbox_inches="tight")
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+  finally:
+    if os.path.exists(tmp):
+      os.remove(tmp)
+  return path
+
+
+def amplitude_heatmap(ax, steps, freqs, amp_mean, title=""):
+  """Heatmap of seed-mean normalised amplitude: iterations (y) × frequency k (x)."""
+  im = ax.imshow(amp_mean, aspect="auto", origin="lower", cmap="inferno", vmin=0, vmax=1,
+                 interpolation="nearest",
+                 extent=(-0.5, len(freqs) - 0.5, steps[0], steps[-1]))
+  ax.set_xticks(range(len(freqs)), [str(int(k)) for k in freqs])
+  ax.set_xlabel("frequency k")
+  ax.set_ylabel("training iteration")
+  ax.set_title(title)
+  ax.spines[:].set_visible(False)
+  return im
+
+
+def spectral_bias_1d_figure(rec):
+  """Exp 1 figure: heatmap, loss, spectral norms, learned-function snapshots."""
+  a = rec.arrays
+  ok = ~a["diverged"].astype(bool)
+  fig, axes = plt.subplots(1, 4, figsize=(15, 3.6), gridspec_kw={"width_ratios": [1.2, 1, 1, 1.4]})
+  amp_mean = np.nanmean(a["amplitudes"][ok], axis=0)
+  im = amplitude_heatmap(axes[0], a["steps"], a["freqs"], amp_mean,
+                         f"|f̃(k)|/A_k, mean of {ok.sum()} seeds ({rec.config['amplitudes']})")
+  fig.colorbar(im, ax=axes[0], fraction=0.05)
+
+  ax = axes[1]
+  loss = a["loss"][ok]
+  ax.semilogy(a["steps"], np.nanmean(loss, axis=0), color="k", label="mean")
+  ax.fill_between(a["steps"], np.nanmin(loss, axis=0), np.nanmax(loss, axis=0), alpha=0.25,
+                  color="k", label="min–max over seeds")
+  ax.set_xlabel("training iteration"); ax.set_ylabel("MSE loss"); ax.legend(frameon=False)
+  ax.set_title("training loss")
+
+  ax = axes[2]
+  sn = a["spectral_norms"][ok]  # [S, Ls, layers]
+  for layer in range(sn.shape[-1]):
+    m = np.nanmean(sn[:, :, layer], axis=0)
+    ax.plot(a["spectral_norm_steps"], m, label=f"layer {layer + 1}")
+  ax.set_xlabel("training iteration"); ax.set_ylabel("largest singular value")
+  ax.set_title("spectral norm per layer"); ax.legend(frameon=False, fontsize=7, ncol=2)
+
+  ax = axes[3]
+  seed = int(np.flatnonzero(ok)[0]) if ok.any() else 0
+  ax.plot(a["x"], a["targets"][seed], color="0.75", lw=2, label="target")
+  for j, s in enumerate(a["prediction_steps"]):
+    ax.plot(a["x"], a["predictions"][seed, j], lw=1, label=f"iter {int(s)}")
+  ax.set_xlabel("z"); ax.set_title(f"learned function (seed {seed})")
+  ax.legend(frameon=False, fontsize=7, loc="upper right")
+  fig.tight_layout()
+  return fig
+
+
+FIGURES = {"spectral_bias_1d": spectral_bias_1d_figure}
+
+
+def figure_for(rec):
+  """The standard figure of a record, by its summary's ``experiment``."""
+  name = rec.summary.get("experiment")
+  if name not in FIGURES:
+    raise ValueError(f"no figure is defined for experiment {name!r}; known: {sorted(FIGURES)}")
+  return FIGURES[name](rec)

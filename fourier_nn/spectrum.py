@@ -1,0 +1,139 @@
+"""Measuring what a function holds per frequency.
+
+* `dft_amplitudes` — single-sided DFT amplitudes on a uniform grid (Rahaman et al. 2019).
+* `nudft` — non-uniform DFT along a direction (Xu, Zhang, Luo et al., projection method).
+* `filtered_errors` — Gaussian low/high filtering errors (F-Principle, filtering method).
+* `relative_error` — Δ_F(k) = |ĥ_k − ŷ_k| / |ŷ_k|.
+* `project` — coefficients of residuals on (kernel) eigenvectors.
+
+All functions are pure jax.numpy and may be called inside jit (frequency arguments are
+static: they are checked eagerly, in Python, so bad frequencies fail with a clear message
+rather than deep inside a trace).
+"""
+from __future__ import annotations
+
+import numpy as np
+import jax
+import jax.numpy as jnp
+from jax.typing import ArrayLike
+
+
+def check_frequencies(freqs: ArrayLike, num_points: int, name: str = "freqs") -> np.ndarray:
+  """Validates integer DFT bins for an ``num_points`` uniform grid; returns them as ints.
+
+  Raises:
+    ValueError: non-integer, negative, or at/above the Nyquist frequency N/2 — such a
+      component aliases onto a lower bin and would be silently misread.
+  """
+  f = np.asarray(freqs, dtype=np.float64).reshape(-1)
+  if f.size == 0:
+    raise ValueError(f"{name} is empty")
+  if np.any(f != np.round(f)) or np.any(f < 0):
+    raise ValueError(f"{name}={f.tolist()} must be non-negative integers (DFT bins)")
+  nyq = num_points / 2
+  bad = f[f >= nyq]
+  if bad.size:
+    raise ValueError(
+        f"{name} {bad.astype(int).tolist()} at or above the Nyquist frequency {nyq:g} of a "
+        f"{num_points}-point grid would alias; use more points or lower frequencies")
+  return f.astype(np.int64)
+
+
+def dft_amplitudes(values: ArrayLike, freqs: ArrayLike) -> jax.Array:
+  """Single-sided DFT amplitudes of samples on the uniform grid z_j = j/N, j = 0..N-1.
+
+  Normalised so that ``A * sin(2πkz + φ)`` reads ``A`` at bin ``k`` (2|F_k|/N; for k = 0
+  the mean, |F_0|/N).
+
+  Args:
+    values: [..., N] real samples (leading axes, e.g. seed and step, are kept).
+    freqs: [K] integer bins, 0 <= k < N/2.
+
+  Returns:
+    [..., K] amplitudes, dtype of ``values``.
+
+  >>> z = jnp.arange(200) / 200
+  >>> dft_amplitudes(0.7 * jnp.sin(2 * jnp.pi * 5 * z + 1.0), [5, 10]).round(5)
+  Array([0.7, 0. ], dtype=float32)
+  """
+  values = jnp.asarray(values)
+  n = values.shape[-1]
+  k = check_frequencies(freqs, n)
+  # A K x N real DFT matrix is cheaper than a full FFT when K << N and stays in-graph.
+  phase = 2 * np.pi * np.outer(np.arange(n), k) / n  # [N, K], float64 then cast
+  cos = jnp.asarray(np.cos(phase), values.dtype)
+  sin = jnp.asarray(np.sin(phase), values.dtype)
+  re = values @ cos
+  im = values @ sin
+  scale = jnp.asarray(np.where(k == 0, 1.0, 2.0) / n, values.dtype)
+  return scale * jnp.sqrt(re * re + im * im)
+
+
+def nudft(x: ArrayLike, values: ArrayLike, direction: ArrayLike, freqs: ArrayLike) -> jax.Array:
+  """Non-uniform DFT along a direction: ŷ(k) = (1/n) Σ_i y_i exp(−i 2π k p·x_i).
+
+  Args:
+    x: [n, d] inputs. values: [..., n]. direction: [d] (normalised here to unit length;
+      typically the first principal component). freqs: [K] (any real numbers).
+
+  Returns:
+    [..., K] complex coefficients.
+  """
+  x = jnp.asarray(x)
+  p = jnp.asarray(direction, x.dtype)
+  p = p / jnp.linalg.norm(p)
+  t = x @ p  # [n]
+  f = jnp.asarray(freqs, x.dtype)
+  phase = -2 * jnp.pi * t[:, None] * f[None, :]
+  basis = jnp.exp(1j * phase)  # [n, K]
+  return jnp.asarray(values).astype(basis.dtype) @ basis / x.shape[0]
+
+
+def first_principal_component(x: ArrayLike) -> jax.Array:
+  """[d] unit vector: the top right-singular vector of the centred inputs x[n, d]."""
+  x = jnp.asarray(x)
+  xc = x - x.mean(axis=0, keepdims=True)
+  _, _, vt = jnp.linalg.svd(xc, full_matrices=False)
+  return vt[0]
+
+
+def relative_error(h_hat: ArrayLike, y_hat: ArrayLike) -> jax.Array:
+  """Δ_F(k) = |ĥ_k − ŷ_k| / |ŷ_k|, elementwise (Xu, Zhang, Luo et al.)."""
+  h_hat, y_hat = jnp.asarray(h_hat), jnp.asarray(y_hat)
+  return jnp.abs(h_hat - y_hat) / jnp.abs(y_hat)
+
+
+def gaussian_filter_matrix(x: ArrayLike, delta: float) -> jax.Array:
+  """[n, n] row-normalised G^δ(x_i − x_j) = exp(−|x_i − x_j|²/(2δ)); δ is a variance."""
+  x = jnp.asarray(x)
+  sq = jnp.sum(x * x, axis=-1)
+  d2 = jnp.maximum(sq[:, None] + sq[None, :] - 2 * x @ x.T, 0.0)
+  g = jnp.exp(-d2 / (2 * delta))
+  return g / g.sum(axis=1, keepdims=True)
+
+
+def filtered_errors(x: ArrayLike, y: ArrayLike, h: ArrayLike, delta: float) -> tuple[jax.Array, jax.Array]:
+  """Low/high-frequency errors of the F-Principle filtering method.
+
+  y^low = normalised Gaussian smoothing of y over the training inputs, y^high = y − y^low,
+  likewise for the network output h; e_low = ‖y^low − h^low‖/‖y^low‖ and e_high alike.
+
+  Args:
+    x: [n, d] inputs; y: [n] targets; h: [..., n] outputs; delta: filter variance.
+
+  Returns:
+    (e_low, e_high), each of shape h.shape[:-1].
+  """
+  g = gaussian_filter_matrix(x, delta)
+  y, h = jnp.asarray(y), jnp.asarray(h)
+  y_low = g @ y
+  h_low = h @ g.T
+  y_high, h_high = y - y_low, h - h_low
+  e_low = jnp.linalg.norm(y_low - h_low, axis=-1) / jnp.linalg.norm(y_low)
+  e_high = jnp.linalg.norm(y_high - h_high, axis=-1) / jnp.linalg.norm(y_high)
+  return e_low, e_high
+
+
+def project(residual: ArrayLike, eigvecs: ArrayLike) -> jax.Array:
+  """Coefficients of residuals on eigenvectors: [..., N] @ [N, M] -> [..., M] (= Vᵀr)."""
+  return jnp.asarray(residual) @ jnp.asarray(eigvecs)

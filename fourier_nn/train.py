@@ -1,0 +1,265 @@
+"""Multi-seed full-batch training: one pure step, vmapped over seeds, scanned in chunks.
+
+The step is written for ONE seed over a plain dict state ``{"params", "opt"}``; `train_seeds`
+vmaps it over the seed axis, scans it over ``log_every`` steps, evaluates the measurement
+function in-graph at the end of each interval, and scans that over a chunk of intervals —
+all under one `jax.jit`, compiled once. The Python loop over chunks only logs progress,
+checks for divergence and (optionally) checkpoints.
+
+Seeds are an axis, not a loop: every array in the returned `History` has the seed axis
+first.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import time
+from typing import Any, Callable, Mapping
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from absl import logging
+
+from fourier_nn import records
+
+PyTree = Any
+# Number of times each jitted program was traced; tests use it to prove "compiled once".
+TRACE_COUNTS: dict[str, int] = {}
+
+
+@dataclasses.dataclass
+class History:
+  """What `train_seeds` returns. Seed axis first everywhere.
+
+  Attributes:
+    steps: [L] optimisation steps at which measurements were taken (0 = initialisation).
+    loss: [S, L] training loss at those steps.
+    metrics: pytree from ``measure_fn``, each leaf [S, L, ...].
+    diverged: [S] bool, the loss became NaN/inf.
+    diverged_step: [S] int, first logged step with a non-finite loss (-1 if none).
+    params: final params, leaves [S, ...].
+    opt_state: final optimizer state, leaves [S, ...].
+    wall_time: seconds spent in the chunk loop (compilation included).
+  """
+
+  steps: np.ndarray
+  loss: np.ndarray
+  metrics: PyTree
+  diverged: np.ndarray
+  diverged_step: np.ndarray
+  params: PyTree
+  opt_state: PyTree
+  wall_time: float
+
+
+def clip_params(params: PyTree, clip: float) -> PyTree:
+  """Clamps every parameter to [-clip, clip] (Rahaman et al. A.5 weight clipping)."""
+  return jax.tree_util.tree_map(lambda p: jnp.clip(p, -clip, clip), params)
+
+
+def make_step(loss_fn: Callable[[PyTree, PyTree], jax.Array],
+              optimizer: optax.GradientTransformation,
+              clip: float | None = None) -> Callable:
+  """Pure update for ONE seed: ``(state, batch) -> state``."""
+
+  def step(state, batch):
+    grads = jax.grad(loss_fn)(state["params"], batch)
+    updates, opt = optimizer.update(grads, state["opt"], state["params"])
+    params = optax.apply_updates(state["params"], updates)
+    if clip is not None:
+      params = clip_params(params, clip)
+    return {"params": params, "opt": opt}
+
+  return step
+
+
+def _chunk_logs(num_logs: int, target: int) -> int:
+  """Largest divisor of num_logs that is <= target, so every chunk has the same shape."""
+  target = max(1, min(target, num_logs))
+  for c in range(target, 0, -1):
+    if num_logs % c == 0:
+      return c
+  return 1
+
+
+def _fmt_time(s: float) -> str:
+  s = int(round(s))
+  return f"{s // 3600:d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def train_seeds(
+    init_fn: Callable[[jax.Array], PyTree],
+    loss_fn: Callable[[PyTree, PyTree], jax.Array],
+    optimizer: optax.GradientTransformation,
+    batch: PyTree,
+    keys: jax.Array,
+    num_steps: int,
+    log_every: int,
+    measure_fn: Callable[[PyTree, PyTree, jax.Array], PyTree] | None = None,
+    *,
+    batch_axes: Any = None,
+    clip: float | None = None,
+    chunk_logs: int | None = None,
+    checkpoint_path: str | None = None,
+    checkpoint_every: int = 10,
+    name: str = "train",
+    progress: bool = True,
+) -> History:
+  """Trains ``len(keys)`` seeds of one model at once, full batch.
+
+  Args:
+    init_fn: key -> params for one seed.
+    loss_fn: (params, batch) -> scalar loss for one seed.
+    optimizer: any Optax transformation (built outside jit).
+    batch: the full training batch, a pytree of arrays.
+    keys: [S] PRNG keys, one per seed (e.g. ``jax.random.split(init_key, S)``).
+    num_steps: optimisation steps; must be a multiple of ``log_every``.
+    log_every: measure every this many steps (and at step 0).
+    measure_fn: (params, batch, step) -> pytree of arrays, evaluated in-graph for one seed;
+      ``step`` is an unbatched int32 scalar, so ``lax.cond`` on it stays a real branch.
+    batch_axes: vmap ``in_axes`` for ``batch`` — None (shared by all seeds, the default) or a
+      matching pytree with 0 for leaves that carry a leading seed axis (e.g. per-seed targets).
+    clip: clamp every parameter to [-clip, clip] after each step (None: no clipping).
+    chunk_logs: log intervals per compiled chunk (default: ~ every 5 % of the run).
+    checkpoint_path: if given, the state is saved there atomically every
+      ``checkpoint_every`` chunks, and a run that finds a matching checkpoint resumes from
+      it (same numbers as an uninterrupted run: chunk boundaries do not move).
+    name: label for logs and trace counts.
+    progress: log step, loss across seeds and ETA after every chunk.
+
+  Returns:
+    `History` (seed axis first).
+  """
+  if num_steps <= 0 or log_every <= 0:
+    raise ValueError(f"num_steps={num_steps} and log_every={log_every} must be positive")
+  if num_steps % log_every:
+    raise ValueError(f"num_steps={num_steps} must be a multiple of log_every={log_every}")
+  num_seeds = int(keys.shape[0])
+  if num_seeds < 1:
+    raise ValueError("need at least one seed (keys is empty)")
+  num_logs = num_steps // log_every
+  if chunk_logs is None:
+    chunk_logs = max(1, num_logs // 20)
+  chunk_logs = _chunk_logs(num_logs, chunk_logs)
+  num_chunks = num_logs // chunk_logs
+
+  def measure(params, batch, step):
+    out = {"loss": loss_fn(params, batch)}
+    if measure_fn is not None:
+      out["metrics"] = measure_fn(params, batch, step)
+    return out
+
+  step_fn = make_step(loss_fn, optimizer, clip)
+
+  def seed_chunk(state, batch, start):
+    TRACE_COUNTS[name + "/chunk"] = TRACE_COUNTS.get(name + "/chunk", 0) + 1
+
+    def interval(carry, i):
+      state = jax.lax.fori_loop(0, log_every, lambda _, s: step_fn(s, batch), carry)
+      return state, measure(state["params"], batch, start + (i + 1) * log_every)
+
+    return jax.lax.scan(interval, state, jnp.arange(chunk_logs, dtype=jnp.int32))
+
+  def seed_init(key, batch):
+    params = init_fn(key)
+    state = {"params": params, "opt": optimizer.init(params)}
+    return state, measure(params, batch, jnp.int32(0))
+
+  chunk = jax.jit(jax.vmap(seed_chunk, in_axes=(0, batch_axes, None)), donate_argnums=0)
+  init = jax.jit(jax.vmap(seed_init, in_axes=(0, batch_axes)))
+
+  t0 = time.perf_counter()
+  state, first = init(keys, batch)
+  done_chunks = 0
+  logs = [jax.device_get(first)]
+  fingerprint = _fingerprint(state, num_steps, log_every, chunk_logs, num_seeds)
+  if checkpoint_path and os.path.exists(checkpoint_path):
+    state, logs, done_chunks = _load_checkpoint(checkpoint_path, state, logs[0], fingerprint)
+    logging.info("%s: resumed from %s at step %d", name, checkpoint_path,
+                 done_chunks * chunk_logs * log_every)
+
+  diverged_seen = np.zeros(num_seeds, bool)
+  train_start = time.perf_counter()
+  start_chunk = done_chunks
+  for c in range(done_chunks, num_chunks):
+    start = jnp.int32(c * chunk_logs * log_every)
+    state, out = chunk(state, batch, start)
+    out = jax.device_get(out)  # blocks; [S, chunk_logs, ...]
+    logs.append(out)
+    done_chunks = c + 1
+    loss = out["loss"][:, -1]
+    bad = ~np.isfinite(out["loss"]).all(axis=1)
+    new_bad = bad & ~diverged_seen
+    if new_bad.any():
+      logging.warning("%s: seed(s) %s diverged (non-finite loss) by step %d; the others go on",
+                      name, np.flatnonzero(new_bad).tolist(), done_chunks * chunk_logs * log_every)
+      diverged_seen |= bad
+    if progress:
+      steps_done = done_chunks * chunk_logs * log_every
+      elapsed = time.perf_counter() - train_start
+      rate = (done_chunks - start_chunk) * chunk_logs * log_every / max(elapsed, 1e-9)
+      finite = loss[np.isfinite(loss)]
+      lo, mean, hi = ((finite.min(), finite.mean(), finite.max()) if finite.size
+                      else (np.nan,) * 3)
+      logging.info("%s: step %d/%d  loss mean %.4g [min %.4g, max %.4g] over %d seeds  "
+                   "%.0f steps/s  ETA %s", name, steps_done, num_steps, mean, lo, hi,
+                   num_seeds, rate, _fmt_time((num_steps - steps_done) / max(rate, 1e-9)))
+    if diverged_seen.all():
+      logging.error("%s: every seed diverged; stopping at step %d", name,
+                    done_chunks * chunk_logs * log_every)
+      break
+    if checkpoint_path and done_chunks % checkpoint_every == 0 and done_chunks < num_chunks:
+      _save_checkpoint(checkpoint_path, state, logs, done_chunks, fingerprint)
+
+  # Concatenate the log pieces along the step axis: [S, 1 + done*chunk_logs, ...].
+  first_piece = jax.tree_util.tree_map(lambda a: a[:, None], logs[0])
+  merged = jax.tree_util.tree_map(lambda *a: np.concatenate(a, axis=1), first_piece, *logs[1:])
+  steps = np.arange(merged["loss"].shape[1]) * log_every
+  loss = merged["loss"]
+  finite = np.isfinite(loss)
+  diverged = ~finite.all(axis=1)
+  diverged_step = np.where(diverged, steps[np.argmin(finite, axis=1)], -1)
+  state = jax.device_get(state)
+  return History(steps=steps, loss=loss, metrics=merged.get("metrics"), diverged=diverged,
+                 diverged_step=diverged_step, params=state["params"], opt_state=state["opt"],
+                 wall_time=time.perf_counter() - t0)
+
+
+def _fingerprint(state, num_steps, log_every, chunk_logs, num_seeds) -> str:
+  """Identifies a run's shape so a checkpoint from another configuration is refused."""
+  leaves = jax.tree_util.tree_leaves(state)
+  desc = repr((num_steps, log_every, chunk_logs, num_seeds,
+               [(tuple(x.shape), str(x.dtype)) for x in leaves],
+               str(jax.tree_util.tree_structure(state))))
+  return hashlib.sha256(desc.encode()).hexdigest()[:16]
+
+
+def _save_checkpoint(path: str, state, logs, done_chunks: int, fingerprint: str) -> None:
+  arrays = {f"state/{i}": np.asarray(x)
+            for i, x in enumerate(jax.tree_util.tree_leaves(jax.device_get(state)))}
+  for j, piece in enumerate(logs):
+    for i, x in enumerate(jax.tree_util.tree_leaves(piece)):
+      arrays[f"log{j}/{i}"] = np.asarray(x)
+  arrays["meta/done_chunks"] = np.asarray(done_chunks)
+  arrays["meta/num_pieces"] = np.asarray(len(logs))
+  arrays["meta/fingerprint"] = np.asarray(fingerprint)
+  records.atomic_savez(path, arrays)
+
+
+def _load_checkpoint(path: str, state_like, log_like, fingerprint: str):
+  """Returns (state, log pieces, chunks done) from a checkpoint written by this run shape."""
+  with np.load(path) as z:
+    if str(z["meta/fingerprint"]) != fingerprint:
+      raise ValueError(f"checkpoint {path} is from a different run configuration; "
+                       "delete it or use another workdir")
+    treedef = jax.tree_util.tree_structure(state_like)
+    state = jax.tree_util.tree_unflatten(
+        treedef, [jnp.asarray(z[f"state/{i}"]) for i in range(treedef.num_leaves)])
+    log_def = jax.tree_util.tree_structure(log_like)
+    logs = [jax.tree_util.tree_unflatten(
+        log_def, [z[f"log{j}/{i}"] for i in range(log_def.num_leaves)])
+            for j in range(int(z["meta/num_pieces"]))]
+    return state, logs, int(z["meta/done_chunks"])
