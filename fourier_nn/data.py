@@ -48,8 +48,10 @@ def sum_of_sines(z: ArrayLike, freqs: Sequence[float], amps: ArrayLike, phases: 
   k = jnp.asarray(freqs, z.dtype)
   a = jnp.asarray(amps, z.dtype)
   ph = jnp.asarray(phases, z.dtype)
-  arg = 2 * jnp.pi * k[:, None] * z[None, :] + ph[..., :, None]  # [..., K, N]
-  return jnp.sum(a[:, None] * jnp.sin(arg), axis=-2)
+  lead = (1,) * (ph.ndim - 1)
+  kz = (k[:, None] * z[None, :]).reshape(lead + (k.size, z.size))
+  arg = 2 * jnp.pi * kz + ph[..., :, None]  # [..., K, N]
+  return jnp.sum(a.reshape(lead + (-1, 1)) * jnp.sin(arg), axis=-2)
 
 
 def sample_circle(key: jax.Array, n: int) -> tuple[jax.Array, jax.Array]:

@@ -68,13 +68,15 @@ class Dense(nn.Module):
       w = self.param("kernel", _torch_uniform(fan_in), (fan_in, self.features))
       y = x @ w
       if self.use_bias:
-        y = y + self.param("bias", _torch_uniform(fan_in), (self.features,))
+        b = self.param("bias", _torch_uniform(fan_in), (self.features,))
+        y = y + b.reshape((1,) * (y.ndim - 1) + (-1,))
       return y
     if self.init_scheme == "ntk":
       w = self.param("kernel", nn.initializers.normal(1.0), (fan_in, self.features))
       y = (self.w_std / fan_in ** 0.5) * (x @ w)
       if self.use_bias:
-        y = y + self.b_std * self.param("bias", nn.initializers.normal(1.0), (self.features,))
+        b = self.param("bias", nn.initializers.normal(1.0), (self.features,))
+        y = y + self.b_std * b.reshape((1,) * (y.ndim - 1) + (-1,))
       return y
     raise ValueError(f"init_scheme={self.init_scheme!r} is not supported; choose one of {INITS}")
 

@@ -1,0 +1,83 @@
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from fourier_nn import spectrum
+
+
+def test_dft_reads_known_amplitudes():
+  rng = np.random.default_rng(0)
+  n = 200
+  z = np.arange(n) / n
+  freqs = np.array([0, 3, 5, 17, 50, 99])
+  amps = rng.uniform(0.1, 2.0, size=(4, freqs.size))  # leading axis: 4 "seeds"
+  phases = rng.uniform(0, 2 * np.pi, size=(4, freqs.size))
+  dc = amps[:, :1]
+  y = dc + np.sum(amps[:, 1:, None] * np.sin(2 * np.pi * freqs[None, 1:, None] * z + phases[:, 1:, None]), axis=1)
+  got = np.asarray(spectrum.dft_amplitudes(jnp.asarray(y, jnp.float32), freqs))
+  np.testing.assert_allclose(got, amps, rtol=2e-5, atol=2e-5)
+  # Independent check: numpy's FFT, single-sided normalisation.
+  f = np.abs(np.fft.rfft(y, axis=-1)) / n
+  f[:, 1:] *= 2
+  np.testing.assert_allclose(got, f[:, freqs], rtol=2e-5, atol=2e-5)
+  # A bin with no content reads ~0.
+  assert float(spectrum.dft_amplitudes(jnp.asarray(y[0], jnp.float32), [7])[0]) < 1e-4
+
+
+def test_dft_works_under_jit_and_vmap():
+  z = jnp.arange(64) / 64
+  f = jax.jit(jax.vmap(lambda a: spectrum.dft_amplitudes(a * jnp.sin(2 * jnp.pi * 4 * z), [4])))
+  np.testing.assert_allclose(f(jnp.array([0.5, 2.0]))[:, 0], [0.5, 2.0], rtol=1e-5)
+
+
+@pytest.mark.parametrize("bad", [[100], [150], [-1], [2.5], []])
+def test_dft_refuses_bad_frequencies(bad):
+  with pytest.raises(ValueError) as e:
+    spectrum.dft_amplitudes(jnp.zeros(200), bad)
+  if bad and bad[0] >= 100:
+    assert "Nyquist" in str(e.value)
+
+
+def test_nudft_matches_dft_on_uniform_grid():
+  n = 128
+  z = np.arange(n) / n
+  x = np.stack([z, np.zeros(n)], axis=1)
+  y = 0.8 * np.sin(2 * np.pi * 6 * z + 0.3) + 0.2 * np.cos(2 * np.pi * 11 * z)
+  got = np.asarray(spectrum.nudft(jnp.asarray(x), jnp.asarray(y), jnp.array([2.0, 0.0]), [6, 11, 20]))
+  ref = np.fft.fft(y)[[6, 11, 20]] / n
+  np.testing.assert_allclose(got, ref, atol=1e-5)
+
+
+def test_first_principal_component():
+  rng = np.random.default_rng(1)
+  x = rng.normal(size=(500, 3)) * np.array([5.0, 1.0, 0.3])
+  pc = np.asarray(spectrum.first_principal_component(jnp.asarray(x, jnp.float32)))
+  assert abs(abs(pc[0]) - 1) < 1e-2
+
+
+def test_filtered_errors_limits():
+  rng = np.random.default_rng(2)
+  x = jnp.asarray(rng.uniform(-1, 1, (60, 2)), jnp.float32)
+  y = jnp.asarray(np.sin(3 * x[:, 0]) + np.cos(7 * x[:, 1]), jnp.float32)
+  h = jnp.stack([y, jnp.zeros_like(y)])
+  e_low, e_high = spectrum.filtered_errors(x, y, h, delta=0.05)
+  np.testing.assert_allclose(e_low, [0.0, 1.0], atol=1e-5)
+  np.testing.assert_allclose(e_high, [0.0, 1.0], atol=1e-5)
+  # A constant offset is pure low frequency (rows of the filter sum to 1): it shows up in
+  # e_low exactly and not at all in e_high.
+  g = spectrum.gaussian_filter_matrix(x, 0.05)
+  e_low, e_high = spectrum.filtered_errors(x, y, y + 0.3, delta=0.05)
+  np.testing.assert_allclose(e_low, 0.3 * np.sqrt(60) / np.linalg.norm(g @ y), rtol=1e-4)
+  assert float(e_high) < 1e-5
+
+
+def test_project_recovers_coefficients():
+  q, _ = np.linalg.qr(np.random.default_rng(3).normal(size=(20, 20)))
+  c = np.arange(20.0)
+  np.testing.assert_allclose(spectrum.project(jnp.asarray(q @ c), jnp.asarray(q)), c, atol=1e-3)
+
+
+def test_relative_error():
+  np.testing.assert_allclose(spectrum.relative_error(jnp.array([1.0 + 1j]), jnp.array([2.0 + 0j])),
+                             [np.sqrt(2) / 2], rtol=1e-6)
