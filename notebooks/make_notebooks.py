@@ -55,7 +55,8 @@ rec = records.load_record(path)
 {k: rec.summary[k] for k in ["freqs", "first_step_mean_amplitude_0.5", "first_step_mean_amplitude_0.9", "final_loss_mean"]}'''),
         md("## Figures: heatmap (iterations × k), loss, spectral norms, learned function"),
         code('''from fourier_nn import plotting
-fig = plotting.spectral_bias_1d_figure(rec)
+import fourier_nn.plotting.spectral_bias_1d
+fig = plotting.spectral_bias_1d.figure(rec)
 plt.show()'''),
         md("## Which frequency was learned when?\nFirst iteration at which the seed-mean normalised amplitude reaches 0.5:"),
         code('''for k, s in zip(rec.summary["freqs"], rec.summary["first_step_mean_amplitude_0.5"]):

@@ -1,36 +1,6 @@
-"""Figures from records. Matplotlib only; reads records, computes nothing new.
-
-Every ``*_figure`` function takes a loaded `records.Record` and returns a Figure;
-`save_figure` writes it atomically.
-"""
-from __future__ import annotations
-
-import os
-import tempfile
-
-import matplotlib
-
-matplotlib.use("Agg")  # headless by default; notebooks switch to inline themselves
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 150, "font.size": 9,
-                     "axes.spines.top": False, "axes.spines.right": False})
-
-
-def save_figure(fig, path: str) -> str:
-  """Saves atomically (temp file + rename) so a crash never leaves a broken PNG."""
-  d = os.path.dirname(os.path.abspath(path))
-  fd, tmp = tempfile.mkstemp(dir=d, prefix=".fig-", suffix=os.path.splitext(path)[1])
-  os.close(fd)
-  try:
-    fig.savefig(tmp, bbox_inches="tight")
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
-  finally:
-    if os.path.exists(tmp):
-      os.remove(tmp)
-  return path
+"""Exp 1 figure (Rahaman et al. 2019): heatmap, loss, spectral norms, snapshots."""
+import matplotlib.pyplot as plt
+import numpy as np
 
 
 def amplitude_heatmap(ax, steps, freqs, amp_mean, title=""):
@@ -46,7 +16,7 @@ def amplitude_heatmap(ax, steps, freqs, amp_mean, title=""):
   return im
 
 
-def spectral_bias_1d_figure(rec):
+def figure(rec):
   """Exp 1 figure: heatmap, loss, spectral norms, learned-function snapshots."""
   a = rec.arrays
   ok = ~a["diverged"].astype(bool)
@@ -81,14 +51,3 @@ def spectral_bias_1d_figure(rec):
   ax.legend(frameon=False, fontsize=7, loc="upper right")
   fig.tight_layout()
   return fig
-
-
-FIGURES = {"spectral_bias_1d": spectral_bias_1d_figure}
-
-
-def figure_for(rec):
-  """The standard figure of a record, by its summary's ``experiment``."""
-  name = rec.summary.get("experiment")
-  if name not in FIGURES:
-    raise ValueError(f"no figure is defined for experiment {name!r}; known: {sorted(FIGURES)}")
-  return FIGURES[name](rec)
