@@ -8,8 +8,15 @@ every target frequency in-graph every ``log_every`` steps, and writes a record:
               spectral_norms[S, Ls, layers] at spectral_norm_steps[Ls],
               predictions[S, P, N] at prediction_steps[P], x[N], targets[S, N],
               phases[S, K], freqs[K], amps[K]
+              residual_amplitudes[S, L, K] = |DFT(f − y)(k)|/A_k (measured)
   summary.json: per frequency the first step at which the seed-mean normalised amplitude
               reaches 0.5 and 0.9, final losses, divergence, timing.
+
+With ``config.theory_overlay`` (GD only) it also writes the kernel-regime prediction:
+the empirical NTK Θ of each seed's net at initialisation (`kernels.empirical_ntk`), the
+residual under GD on the mean-squared loss r_t = V (1 − η·(2/N)·Λ)^t Vᵀ r_0
+(`theory.kernel_flow`), and its normalised DFT amplitudes
+predicted_residual_amplitudes[S, L, K], plus ntk_eigvals[S, N].
 """
 from __future__ import annotations
 
@@ -21,7 +28,7 @@ import jax.numpy as jnp
 import numpy as np
 from absl import logging
 
-from fourier_nn import data, models, records, spectrum, train
+from fourier_nn import data, kernels, models, records, spectrum, theory, train
 from fourier_nn.experiments import common
 
 
@@ -52,6 +59,9 @@ def validate(config) -> None:
   common.require(config.amplitudes in data.AMPLITUDE_PROFILES, "amplitudes", config.amplitudes,
                  f"choose one of {data.AMPLITUDE_PROFILES}")
   common.make_optimizer(config.optimizer, config.lr, config.b1, config.b2)
+  common.require(not config.theory_overlay or config.optimizer == "sgd", "theory_overlay",
+                 config.theory_overlay, "the kernel-flow prediction is for plain GD: set "
+                 "--config.optimizer=sgd (or use the :gd variant)")
 
 
 def build(config):
@@ -81,6 +91,7 @@ def build(config):
   def measure_fn(params, batch, step):
     pred = model.apply(params, batch["x"])[:, 0]
     amp = spectrum.dft_amplitudes(pred, freqs) * inv_amps
+    res_amp = spectrum.dft_amplitudes(pred - batch["y"], freqs) * inv_amps
 
     def norms(p):
       return jnp.stack([jnp.linalg.norm(w, 2) for w in models.dense_kernels(p)])
@@ -89,7 +100,8 @@ def build(config):
     # unbatched, so this cond stays a real branch under vmap.
     sn = jax.lax.cond(step % config.spectral_norm_every == 0, norms,
                       lambda p: jnp.full((num_layers,), jnp.nan, jnp.float32), params)
-    return {"pred": pred, "amplitudes": amp, "spectral_norms": sn}
+    return {"pred": pred, "amplitudes": amp, "residual_amplitudes": res_amp,
+            "spectral_norms": sn}
 
   init_keys = jax.random.split(keys["init"], config.num_seeds)
   return dict(model=model, x=x, z=z, y=y, freqs=freqs, amps=amps, phases=phases,
@@ -150,8 +162,40 @@ def run(config, workdir: str, resume: bool = False) -> str:
       "seed_steps_per_s": config.num_seeds * train_steps / hist.wall_time,
       "backend": jax.default_backend(),
   }
+  arrays["residual_amplitudes"] = hist.metrics["residual_amplitudes"]
+  if config.theory_overlay:
+    overlay = kernel_flow_overlay(b, config, steps)
+    arrays.update(overlay)
+    meas = np.nanmean(hist.metrics["residual_amplitudes"][ok], axis=0)  # [L, K]
+    pred = np.nanmean(overlay["predicted_residual_amplitudes"][ok], axis=0)
+    summary["theory_first_step_residual_below_0.5"] = common.first_crossing(steps, -pred, -0.5)
+    summary["measured_first_step_residual_below_0.5"] = common.first_crossing(steps, -meas, -0.5)
+    summary["theory_abs_error_per_freq"] = np.mean(np.abs(meas - pred), axis=0)
+    summary["theory_abs_error_final"] = np.abs(meas[-1] - pred[-1])
   path = records.save_record(workdir, config, metrics, arrays, summary)
   if os.path.exists(ckpt):
     os.remove(ckpt)
   logging.info("spectral_bias_1d: record written to %s (%.1f s)", path, hist.wall_time)
   return path
+
+
+def kernel_flow_overlay(b, config, steps: np.ndarray) -> dict[str, np.ndarray]:
+  """Kernel-regime prediction of the residual's normalised amplitudes, per seed.
+
+  Θ is the empirical NTK at initialisation on the N training points; the loss is
+  (1/N)‖f − y‖², so GD moves the residual by −η·(2/N)·Θ·r per step.
+  """
+  n = config.num_points
+  apply = lambda p, x: b["model"].apply(p, x)[:, 0]
+  inv_amps = 1.0 / b["amps"]
+  pred, eigs = [], []
+  for s in range(config.num_seeds):
+    params = b["init_fn"](b["init_keys"][s])
+    theta = np.asarray(kernels.empirical_ntk(apply, params, b["x"]), np.float64)
+    lam, vec = theory.eigh(theta)
+    r0 = np.asarray(apply(params, b["x"]), np.float64) - np.asarray(b["y"][s], np.float64)
+    r = theory.kernel_flow((lam, vec), r0, config.lr, steps, scale=2.0 / n)  # [L, N]
+    amp = np.asarray(spectrum.dft_amplitudes(jnp.asarray(r, jnp.float32), b["freqs"]))
+    pred.append(amp * inv_amps[None, :])
+    eigs.append(lam)
+  return {"predicted_residual_amplitudes": np.stack(pred), "ntk_eigvals": np.stack(eigs)}

@@ -20,7 +20,10 @@ def figure(rec):
   """Exp 1 figure: heatmap, loss, spectral norms, learned-function snapshots."""
   a = rec.arrays
   ok = ~a["diverged"].astype(bool)
-  fig, axes = plt.subplots(1, 4, figsize=(15, 3.6), gridspec_kw={"width_ratios": [1.2, 1, 1, 1.4]})
+  overlay = "predicted_residual_amplitudes" in a
+  ncol = 5 if overlay else 4
+  fig, axes = plt.subplots(1, ncol, figsize=(3.8 * ncol, 3.6),
+                           gridspec_kw={"width_ratios": [1.2, 1, 1, 1.4] + [1.3] * overlay})
   amp_mean = np.nanmean(a["amplitudes"][ok], axis=0)
   im = amplitude_heatmap(axes[0], a["steps"], a["freqs"], amp_mean,
                          f"|f̃(k)|/A_k, mean of {ok.sum()} seeds ({rec.config['amplitudes']})")
@@ -49,5 +52,18 @@ def figure(rec):
     ax.plot(a["x"], a["predictions"][seed, j], lw=1, label=f"iter {int(s)}")
   ax.set_xlabel("z"); ax.set_title(f"learned function (seed {seed})")
   ax.legend(frameon=False, fontsize=7, loc="upper right")
+  if overlay:
+    ax = axes[4]
+    meas = np.nanmean(a["residual_amplitudes"][ok], axis=0)
+    pred = np.nanmean(a["predicted_residual_amplitudes"][ok], axis=0)
+    freqs = a["freqs"]
+    pick = np.unique(np.linspace(0, len(freqs) - 1, min(5, len(freqs))).round().astype(int))
+    colors = plt.cm.viridis(np.linspace(0, 0.9, len(pick)))
+    for c, j in zip(colors, pick):
+      ax.plot(a["steps"], meas[:, j], color=c, label=f"k={int(freqs[j])}")
+      ax.plot(a["steps"], pred[:, j], color=c, ls="--")
+    ax.set_xlabel("training iteration"); ax.set_ylabel("|r̃(k)|/A_k")
+    ax.set_title("residual: measured (—) vs NTK-at-init flow (--)")
+    ax.legend(frameon=False, fontsize=7)
   fig.tight_layout()
   return fig
