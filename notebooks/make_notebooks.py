@@ -35,6 +35,31 @@ def code(s):
   return nbformat.v4.new_code_cell(s)
 
 
+def experiment_notebook(name, title, intro, notes=""):
+  """A notebook that runs experiment ``name`` (config + driver + figure) and shows its summary."""
+  return [
+      md(f"# {title}\n\n{intro}"),
+      code(INSTALL),
+      code(SETUP),
+      md("## Config\nThe paper's settings are the default; the notebook runs a small variant "
+         "(`quick` by default, `tiny` in tests). Any key can be changed on `config` below."),
+      code(f"""from fourier_nn.configs import {name} as cfg_mod
+config = cfg_mod.get_config("quick" if VARIANT == "quick" else VARIANT)
+print(config)"""),
+      md("## Train, measure, write a record"),
+      code(f"""from fourier_nn.experiments import {name}
+from fourier_nn import records
+path = {name}.run(config, WORKDIR)
+rec = records.load_record(path)
+rec.summary"""),
+      md("## Figure: measured vs predicted" + (f"\n{notes}" if notes else "")),
+      code(f"""from fourier_nn import plotting
+import fourier_nn.plotting.{name}
+fig = plotting.{name}.figure(rec)
+plt.show()"""),
+  ]
+
+
 NOTEBOOKS = {
     "spectral_bias_1d.ipynb": [
         md("# Spectral bias in 1-D (Rahaman et al. 2019, Exp 1)\n\n"
@@ -61,6 +86,28 @@ plt.show()'''),
         md("## Which frequency was learned when?\nFirst iteration at which the seed-mean normalised amplitude reaches 0.5:"),
         code('''for k, s in zip(rec.summary["freqs"], rec.summary["first_step_mean_amplitude_0.5"]):
     print(f"k = {k:3d}: {s if s is not None else 'not within the run'}")'''),
+    ],
+    "lfp.ipynb": [
+        md("# Linear F-Principle: linear vs cubic spline (Zhang, Xu, Luo et al.)\n\n"
+           "A wide two-layer ReLU net h(x) = (1/√m) Σ w_i ReLU(r_i(x + l_i)) is trained by GD on a "
+           "handful of points. The LFP multiplier γ(ξ) = 4π²⟨r²w²⟩/ξ² + (⟨r²⟩+⟨w²⟩)/ξ⁴ decides the "
+           "limit: the ξ⁻² term gives the linear spline, the ξ⁻⁴ term the cubic spline. Which one "
+           "dominates is set by the initialisation scales; we train both regimes."),
+        code(INSTALL),
+        code(SETUP),
+        code('''from fourier_nn.configs import lfp as cfg_mod
+from fourier_nn.experiments import lfp
+from fourier_nn import records, plotting
+import fourier_nn.plotting.lfp
+recs = {}
+for regime in ["linear", "cubic"]:
+    config = cfg_mod.get_config(f"{regime},{VARIANT}")
+    recs[regime] = records.load_record(lfp.run(config, os.path.join(WORKDIR, regime)))
+    print(regime, {k: v for k, v in recs[regime].summary.items() if "dist" in k})'''),
+        md("## Learned function vs the splines, and LFP-predicted vs measured residuals"),
+        code('''for regime, rec in recs.items():
+    plotting.lfp.figure(rec)
+plt.show()'''),
     ],
 }
 
