@@ -10,6 +10,8 @@ x2=None): a first call (compilation + run), then timed calls; its peak RSS is Vm
 Configurations:
   ours  jacobian  ``kernels.empirical_ntk(..., method="jacobian", chunk_size=CHUNK)``
   ours  ntvp      ``kernels.empirical_ntk(..., method="ntvp", chunk_size=NTVP_CHUNK)``
+  ours  structured ``kernels.mlp_empirical_ntk(model, params, x)`` (Dense-layer
+                  structure, no Jacobian: as nt impl 3)
   nt    impl 1/2/3 ``jax.jit(nt.empirical_ntk_fn(f, trace_axes=(-1,), vmap_axes=0,
                   implementation=i))``; impl 1 at N=4000 blockwise (a Python loop over
                   CHUNK x CHUNK blocks of the jitted fn, as nt.batch does), capped: only
@@ -89,6 +91,13 @@ def _ntk_fn(cfg, model, params, x):
   from fourier_nn import kernels
   x1 = x[:cfg["chunk"]] if cfg.get("strip") else x
   x2 = x if cfg.get("strip") else None
+  if cfg["lib"] == "ours" and cfg["method"] == "structured":
+    def compute():
+      return kernels.mlp_empirical_ntk(model, params, x1, x2, chunk_size=cfg["chunk"])
+
+    def warm_up():  # compiles (and runs) once: the program is cheap next to jacobian
+      return jax.block_until_ready(compute())
+    return compute, warm_up
   if cfg["lib"] == "ours":
     def compute():
       return kernels.empirical_ntk(model.apply, params, x1, x2, method=cfg["method"],
@@ -263,6 +272,9 @@ def _configs(sizes, big):
                        reps=1)))
       out.append(("nt impl 2 (NTK-vector products)",
                   dict(kind="ntk", lib="nt", impl=2, chunk=None, n=n, reps=1)))
+    out.append(("ours structured (mlp_empirical_ntk)",
+                dict(kind="ntk", lib="ours", method="structured", chunk=None, n=n,
+                     reps=2)))
     out.append(("nt impl 3 (structured derivatives)",
                 dict(kind="ntk", lib="nt", impl=3, chunk=None, n=n, reps=2)))
   return out

@@ -440,3 +440,50 @@ def test_empirical_ntk_backends_agree(_data, out):
         kernels.empirical_ntk(flat_fn, params, x1, x2, backend="neural_tangents",
                               method="ntvp"),
         kernels.empirical_ntk(flat_fn, params, x1, x2), rtol=1e-5)
+
+
+# --------------------------------------------------------------------------------------
+# Structured empirical NTK of models.MLP
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("init_scheme,use_bias,activation,out_dim,chunk", [
+    ("flax", True, "relu", 1, 3),
+    ("flax", False, "tanh", 3, None),
+    ("torch", True, "tanh", 3, 3),
+    ("torch", False, "relu", 1, None),
+    ("ntk", True, "relu", 3, None),
+    ("ntk", False, "tanh", 1, 3),
+])
+def test_mlp_empirical_ntk_matches_autodiff(init_scheme, use_bias, activation, out_dim,
+                                            chunk):
+    from fourier_nn import models
+    model = models.MLP(widths=(12, 9), out_dim=out_dim, activation=activation,
+                       use_bias=use_bias, init_scheme=init_scheme, w_std=1.3, b_std=0.4)
+    rng = np.random.default_rng(0)
+    x = jnp.asarray(rng.normal(size=(12, 2)), jnp.float32)
+    x1, x2 = x[:7], x[7:]
+    params = _init(model, jax.random.key(3), x1)
+    if use_bias and init_scheme == "flax":  # nonzero biases, so the bias term matters
+        params = jax.tree_util.tree_map(
+            lambda p: p + 0.1 if p.ndim == 1 else p, params)
+    ref = kernels.empirical_ntk(model.apply, params, x)  # one compile: both blocks
+    sym = kernels.mlp_empirical_ntk(model, params, x1, chunk_size=chunk)
+    cross = kernels.mlp_empirical_ntk(model, params, x1, x2,
+                                      chunk_size=None if chunk else 3)
+    for ours, want in ((sym, ref[:7, :7]), (cross, ref[:7, 7:])):
+        assert ours.shape == want.shape and ours.dtype == jnp.float32
+        assert _rel(ours, want) < 1e-5
+    np.testing.assert_array_equal(sym, sym.T)
+
+
+def test_mlp_empirical_ntk_errors():
+    from fourier_nn import models
+    model = models.MLP(depth=1, width=4)
+    x = jnp.zeros((3, 1))
+    params = _init(model, jax.random.key(0), x)
+    with pytest.raises(ValueError, match="chunk_size"):
+        kernels.mlp_empirical_ntk(model, params, x, chunk_size=0)
+    with pytest.raises(ValueError, match="same d"):
+        kernels.mlp_empirical_ntk(model, params, x, jnp.zeros((3, 2)))
+    assert kernels.mlp_empirical_ntk(model, params, x, x[:0]).shape == (3, 0)
