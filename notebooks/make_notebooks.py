@@ -87,6 +87,12 @@ plt.show()'''),
         code('''for k, s in zip(rec.summary["freqs"], rec.summary["first_step_mean_amplitude_0.5"]):
     print(f"k = {k:3d}: {s if s is not None else 'not within the run'}")'''),
     ],
+    "ntk_sphere.ipynb": experiment_notebook(
+        "ntk_sphere", "Spectral bias through NTK eigenfunctions on the sphere (Cao et al. 2019)",
+        "A two-layer ReLU net on S⁹ fits a sum of Gegenbauer polynomials of degrees 1, 2, 4. "
+        "The projection of the residual on each degree decays at the rate set by the NTK "
+        "eigenvalue μ_k (Funk–Hecke): degree 1 first, then 2, then 4.",
+        "Solid: measured; dashed: closed-form μ_k; dotted: the flow of the empirical NTK at init."),
     "lfp.ipynb": [
         md("# Linear F-Principle: linear vs cubic spline (Zhang, Xu, Luo et al.)\n\n"
            "A wide two-layer ReLU net h(x) = (1/√m) Σ w_i ReLU(r_i(x + l_i)) is trained by GD on a "
