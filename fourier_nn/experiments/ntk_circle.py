@@ -66,7 +66,9 @@ from fourier_nn.experiments import common
 
 KINDS = ("shallow", "deep", "residual")
 DOMAINS = ("circle", "sphere")
-LOSSES = ("sum_half", "mse")
+LOSSES = ("sum_half", "mse", "cross_entropy")
+# Cross-entropy (authors' residual code): class y > 0, only points with |y| > 2/3 count.
+CE_MARGIN = 2.0 / 3.0
 THRESHOLD_MODES = ("absolute", "relative")
 FIT_STATISTICS = ("mean", "median")
 # Basri et al. 2019, convergence time ∝ k^p (shallow and deep nets).
@@ -109,11 +111,15 @@ def _torch_bias(fan_in: int):
 
 
 class DeepNet(nn.Module):
-  """The authors' deep (and residual) ReLU MLP, one output. ``apply(params, x) -> [N]``."""
+  """The authors' deep (and residual) ReLU MLP.
+
+  ``apply(params, x) -> [N]`` (``out_dim=1``) or ``[N, out_dim]`` (logits).
+  """
 
   depth: int
   width: int
   residual: bool = False
+  out_dim: int = 1
 
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
@@ -122,7 +128,9 @@ class DeepNet(nn.Module):
                    bias_init=_torch_bias(x.shape[-1]), name=f"hidden_{i}")(x)
       h = jax.nn.relu(h)
       x = h + x if (self.residual and i > 0) else h
-    return nn.Dense(1, use_bias=False, kernel_init=_kaiming_a_sqrt5, name="readout")(x)[:, 0]
+    out = nn.Dense(self.out_dim, use_bias=False, kernel_init=_kaiming_a_sqrt5,
+                   name="readout")(x)
+    return out[:, 0] if self.out_dim == 1 else out
 
 
 # ----------------------------------------------------------------------------------------
@@ -214,8 +222,10 @@ def loss_scale(loss: str, n: int) -> float:
 
 
 def zero_output_loss(loss: str, y: np.ndarray) -> np.ndarray:
-  """Loss at u = 0 for targets y[..., N]."""
+  """Loss at u = 0 (zero logits: log 2 for cross-entropy) for targets y[..., N]."""
   y = np.asarray(y, np.float64)
+  if loss == "cross_entropy":
+    return np.full(y.shape[:-1], np.log(2.0))
   return 0.5 * np.sum(y * y, -1) if loss == "sum_half" else np.mean(y * y, -1)
 
 
@@ -294,6 +304,8 @@ def validate(config) -> None:
   common.require(config.num_steps % config.log_every == 0, "num_steps", config.num_steps,
                  f"must be a multiple of log_every={config.log_every}")
   common.require(config.loss in LOSSES, "loss", config.loss, f"choose one of {LOSSES}")
+  common.require(config.loss != "cross_entropy" or m.kind != "shallow", "loss", config.loss,
+                 "cross_entropy is for the deep/residual nets (authors' residual code)")
   common.require(config.threshold_mode in THRESHOLD_MODES, "threshold_mode",
                  config.threshold_mode, f"choose one of {THRESHOLD_MODES}")
   common.require(config.fit_statistic in FIT_STATISTICS, "fit_statistic", config.fit_statistic,
@@ -358,18 +370,30 @@ def build(config):
     init_fn = lambda key: model.init(key, jnp.zeros((1, d), jnp.float32),
                                      jnp.zeros((m.width,), jnp.float32))
   else:
-    model = DeepNet(depth=m.depth, width=m.width, residual=m.kind == "residual")
+    ce = config.loss == "cross_entropy"
+    model = DeepNet(depth=m.depth, width=m.width, residual=m.kind == "residual",
+                    out_dim=2 if ce else 1)
     batch = {"x": x, "y": y}
+    if ce:
+      batch["label"] = (y > 0).astype(np.int32)
+      batch["weight"] = (np.abs(y) > CE_MARGIN).astype(np.float32)
     apply = lambda params, b: model.apply(params, b["x"])
     init_fn = lambda key: model.init(key, jnp.zeros((1, d), jnp.float32))
 
   if config.loss == "sum_half":
     loss_fn = lambda params, b: 0.5 * jnp.sum((apply(params, b) - b["y"]) ** 2)
-  else:
+  elif config.loss == "mse":
     loss_fn = lambda params, b: jnp.mean((apply(params, b) - b["y"]) ** 2)
+  else:
+    def loss_fn(params, b):  # mean over the points with |y| > 2/3 (weight 1), as filtered
+      ce = optax.softmax_cross_entropy_with_integer_labels(apply(params, b), b["label"])
+      return jnp.sum(b["weight"] * ce) / jnp.sum(b["weight"])
 
   def measure_fn(params, b, step):
     del step
+    if config.loss == "cross_entropy":
+      hit = jnp.argmax(apply(params, b), axis=-1) == b["label"]
+      return {"train_accuracy": jnp.sum(b["weight"] * hit) / jnp.sum(b["weight"])}
     y_ = b["y"]
     return {"target_residual": jnp.dot(y_ - apply(params, b), y_) / jnp.linalg.norm(y_)}
 
@@ -393,8 +417,12 @@ def _slice_batch(batch, idx):
   return {k: v[idx] for k, v in batch.items()}
 
 
-def train_pairs(config, b, workdir: str, resume: bool) -> train.History:
-  """train_seeds over all pairs, in groups of ``pairs_per_program`` (0: one group)."""
+def train_pairs(config, b, workdir: str, resume: bool) -> dict[str, Any]:
+  """train_seeds over all pairs, in groups of ``pairs_per_program`` (0: one group).
+
+  Returns steps[L], loss[P, L], metric[P, L] (named ``metric_name``), diverged[P],
+  wall_time and num_groups; finished groups are kept on disk for ``resume``.
+  """
   P = len(b["pair_freq"])
   g = config.pairs_per_program or P
   groups = [np.arange(s, min(s + g, P)) for s in range(0, P, g)]
@@ -420,16 +448,24 @@ def train_pairs(config, b, workdir: str, resume: bool) -> train.History:
         jnp.asarray(b["init_keys"][idx]), config.num_steps, config.log_every, b["measure_fn"],
         batch_axes={k: 0 for k in b["batch"]}, chunk_logs=config.chunk_logs or None,
         checkpoint_path=ckpt, checkpoint_every=config.checkpoint_every, name="ntk_circle")
-    out = {"steps": h.steps, "loss": h.loss, "target_residual": h.metrics["target_residual"],
-           "diverged": h.diverged, "wall_time": np.asarray(h.wall_time)}
+    out = {"steps": h.steps, "loss": h.loss, "diverged": h.diverged,
+           "wall_time": np.asarray(h.wall_time), **h.metrics}
     if len(groups) > 1:
       records.atomic_savez(done_path, out)
     hists.append(out)
-  L = min(h["loss"].shape[1] for h in hists)  # all equal unless every pair diverged early
-  cat = lambda key: np.concatenate([h[key][:, :L] if h[key].ndim > 1 else h[key]
-                                    for h in hists])[:P]
-  return dict(steps=hists[0]["steps"][:L], loss=cat("loss"),
-              target_residual=cat("target_residual"), diverged=cat("diverged"),
+  # Equal lengths unless a whole group diverged and stopped early: pad that one with NaN.
+  L = max(h["loss"].shape[1] for h in hists)
+  steps = next(h["steps"] for h in hists if h["loss"].shape[1] == L)
+
+  def cat(key):
+    parts = [h[key] if h[key].ndim == 1 else np.pad(
+        h[key].astype(np.float64), ((0, 0), (0, L - h[key].shape[1])), constant_values=np.nan)
+             for h in hists]
+    return np.concatenate(parts)[:P]
+
+  metric = "train_accuracy" if config.loss == "cross_entropy" else "target_residual"
+  return dict(steps=steps, loss=cat("loss"), metric_name=metric,
+              metric=cat(metric), diverged=cat("diverged"),
               wall_time=float(sum(float(h["wall_time"]) for h in hists)),
               num_groups=len(groups))
 
@@ -518,13 +554,14 @@ def run(config, workdir: str, resume: bool = False) -> str:
   conv = first_step_below(steps, h["loss"], b["level"])
   stats = per_k_stats(conv, K, R)
 
-  arrays = {"steps": steps, "loss": h["loss"], "target_residual": h["target_residual"],
+  arrays = {"steps": steps, "loss": h["loss"], h["metric_name"]: h["metric"],
             "convergence_step": conv, "level": b["level"], "pair_freq": b["pair_freq"],
             "pair_run": b["pair_run"], "freqs": b["freqs"], "diverged": h["diverged"]}
   arrays.update({k: v for k, v in stats.items()})
 
   t_theory = time.perf_counter()
   extra = {}
+  pred = np.full(K, np.nan)  # NaN: no prediction (cross-entropy, or switched off)
   if config.model.kind == "shallow":
     r0 = float(np.median(np.sqrt(b["y_sq"])))
     pred = predicted_steps_closed_form(config, b["freqs"], r0)
@@ -537,7 +574,7 @@ def run(config, workdir: str, resume: bool = False) -> str:
       chk["top_eigs_theory"] = arrays["ntk_top_eigs_theory"]
       extra["ntk_check"] = chk
   pred_emp = None
-  if config.empirical_prediction:
+  if config.empirical_prediction and config.loss != "cross_entropy":
     pair_pred, top = empirical_predictions(config, b)
     pstats = per_k_stats(pair_pred, K, R)
     pred_emp = np.where(pstats["frac_converged"] == 1, pstats["mean_steps"], np.inf)
@@ -547,7 +584,7 @@ def run(config, workdir: str, resume: bool = False) -> str:
     # > 2: the linearised GD diverges along the top mode (the nonlinear net "catapults").
     extra["lr_s_lambda_max_init_ntk"] = (config.lr * loss_scale(config.loss, config.num_points)
                                          * top[:, 0])
-  if config.model.kind != "shallow":
+  if config.model.kind != "shallow" and pred_emp is not None:
     pred = pred_emp
   arrays["predicted_steps"] = pred
   t_theory = time.perf_counter() - t_theory
@@ -560,7 +597,8 @@ def run(config, workdir: str, resume: bool = False) -> str:
              if pred_emp is not None and config.model.kind == "shallow" else None)
   in_range = (b["freqs"] >= config.fit_min_k) & (b["freqs"] <= config.fit_max_k)
   odd = b["freqs"] % 2 == 1
-  metrics = ({"step": int(s), "loss_median": float(np.nanmedian(h["loss"][:, i])),
+  fin = np.where(np.isfinite(h["loss"]), h["loss"], np.inf)  # a diverged pair counts as +inf
+  metrics = ({"step": int(s), "loss_median": float(np.median(fin[:, i])),
               "num_converged": int(np.sum(conv <= s))} for i, s in enumerate(steps))
   summary = {
       "experiment": "ntk_circle",
@@ -576,7 +614,9 @@ def run(config, workdir: str, resume: bool = False) -> str:
       "predicted_steps": pred,
       "predicted_empirical_steps": pred_emp,
       "prediction": ("closed-form NTK eigenvalues" if config.model.kind == "shallow"
-                     else "empirical NTK at init"),
+                     else "empirical NTK at init" if pred_emp is not None
+                     else "none (no kernel-flow law for cross-entropy)"
+                     if config.loss == "cross_entropy" else "none"),
       "fit_statistic": config.fit_statistic,
       "fit_range": [config.fit_min_k, config.fit_max_k],
       "fit_measured": fit_meas, "fit_predicted": fit_pred, "fit_predicted_empirical": fit_emp,

@@ -21,7 +21,7 @@ def figure(rec):
   freqs = a["freqs"].astype(float)
   stat = a[f"{s['fit_statistic']}_steps"]
   cap = s["cap_steps"]
-  fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+  fig, axes = plt.subplots(1, 2, figsize=(11, 5.2))
   ax = axes[0]
   ok = np.isfinite(stat)
   ax.errorbar(freqs[ok], stat[ok], yerr=np.nan_to_num(a["std_steps"][ok]), fmt="o", ms=4,
@@ -37,8 +37,12 @@ def figure(rec):
             label=f"not converged within cap {cap}")
   pred = a["predicted_steps"]
   fin = np.isfinite(pred)
-  ax.plot(freqs[fin], pred[fin], "s", mfc="none", color="C1", ms=5,
-          label=f"NTK prediction ({s.get('prediction', 'closed form')})")
+  if fin.any():
+    ax.plot(freqs[fin], pred[fin], "s", mfc="none", color="C1", ms=5,
+            label=f"NTK prediction ({s.get('prediction', 'closed form')})")
+  else:
+    ax.plot([], [], " ", label=f"NTK prediction: {s.get('prediction', 'none')}"
+            + (": never within the horizon" if "empirical" in s.get("prediction", "") else ""))
   label_pred = "predicted" if s["model"] == "shallow" else "init-NTK flow"
   _fit_line(ax, s.get("fit_measured"), "C0", "measured")
   _fit_line(ax, s.get("fit_predicted"), "C1", label_pred)
@@ -46,7 +50,10 @@ def figure(rec):
     emp = a["predicted_empirical_steps"]
     fin = np.isfinite(emp)
     ax.plot(freqs[fin], emp[fin], "D", mfc="none", color="C2", ms=4,
-            label="flow with init empirical NTK (u₀ included)")
+            label="flow with init empirical NTK (u₀ included)" if fin.any() else
+            "init-NTK flow: never converges"
+            + (" (η·λ_max > 2)"
+               if max(s.get("lr_s_lambda_max_init_ntk") or [0]) > 2 else ""))
     _fit_line(ax, s.get("fit_predicted_empirical"), "C2", "init-NTK flow")
   ax.set_xscale("log"); ax.set_yscale("log")
   ax.set_xlabel("frequency k"); ax.set_ylabel("iterations to converge")
@@ -54,7 +61,7 @@ def figure(rec):
   title = (f"{s['model']} ({bias}), m={s['width']}" if s["model"] == "shallow"
            else f"{s['model']}, width {s['width']}")
   ax.set_title(f"{title}, {s['domain']}; paper p ∈ {s['paper_p_range']}", fontsize=8)
-  ax.legend(frameon=False, fontsize=7)
+  ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(0.0, -0.14))
 
   ax = axes[1]
   loss, pf, level = a["loss"], a["pair_freq"], a["level"]
