@@ -27,8 +27,8 @@ Two-layer net u(x) = (1/√m) Σ a_r ReLU(w_rᵀx + b_r), a_r = ±1 fixed, w_r ~
 
 Exponent p: least squares of log(mean iterations) on log k over k = 8…30 (only k where
 every run converged; `theory.fit_power_law`, 95 % CI); the kernel-regime prediction per k
-from the closed-form NTK eigenvalues (shallow) or the empirical NTK at init (deep) is
-fitted the same way.
+from the closed-form NTK eigenvalues (shallow) or the empirical NTK at init (deep; shallow
+as a second prediction) is fitted the same way over the same k.
 
 Command (paper settings). Cost is pairs × cap steps whatever k converges (no early stop):
 on the shared 2-core CPU a shallow pair-step (n = 1 001, m = 4 000) takes 7–20 ms, so the
@@ -44,7 +44,7 @@ Variants (``:base,modifier``): one base of ``shallow_nobias``, ``shallow_bias``,
 (tests, seconds). What ``quick`` shortens, and what it gave (seed 0, 1 run per k; wall
 time on the shared 2-core CPU, nice 10, load 2–10):
   shallow_nobias: 1 run per k instead of 30; m, n, κ, k = 1…30 and cap unchanged.
-                  18 min. p = 2.28 [2.18, 2.37] (even k 8…30); closed-form NTK 2.03;
+                  5–18 min. p = 2.28 [2.18, 2.37] (even k 8…30); closed-form NTK 2.03;
                   flow with the init empirical NTK 2.07; odd k ≥ 3: none converged.
   shallow_bias:   1 run, k ∈ {1,2,3,5,8,11,16,22,30}, m = 2 000, cap 12 000. 20 min.
                   p = 1.98 [0.96, 2.99] (5 k; not a clean power law: k = 30 takes 7 200

@@ -592,8 +592,11 @@ def run(config, workdir: str, resume: bool = False) -> str:
   stat = stats[f"{config.fit_statistic}_steps"]
   all_conv = stats["frac_converged"] == 1
   fit_meas = fit_exponent(b["freqs"], stat, config.fit_min_k, config.fit_max_k, all_conv)
-  fit_pred = fit_exponent(b["freqs"], pred, config.fit_min_k, config.fit_max_k)
-  fit_emp = (fit_exponent(b["freqs"], pred_emp, config.fit_min_k, config.fit_max_k)
+  # Predictions are fitted over the same k as the measurement (every run converged), so
+  # the exponents compare like with like (and a finite-width NTK's tiny odd-k eigenvalues,
+  # converging after ~10⁷ steps, do not enter).
+  fit_pred = fit_exponent(b["freqs"], pred, config.fit_min_k, config.fit_max_k, all_conv)
+  fit_emp = (fit_exponent(b["freqs"], pred_emp, config.fit_min_k, config.fit_max_k, all_conv)
              if pred_emp is not None and config.model.kind == "shallow" else None)
   in_range = (b["freqs"] >= config.fit_min_k) & (b["freqs"] <= config.fit_max_k)
   odd = b["freqs"] % 2 == 1
