@@ -244,6 +244,21 @@ def _to_chunks(x: jax.Array, c: int) -> jax.Array:
     return x.reshape((nb, c) + x.shape[1:])
 
 
+def _assemble_blocks(pieces, ii, jj, nb1, nb2, c1, c2, n1, n2, symmetric):
+    """[pairs, c1, c2] chunk blocks at block indices (ii, jj) -> Θ [n1, n2] (padding cut).
+
+    With ``symmetric`` only upper-triangle blocks were computed; the lower ones are their
+    transposes.
+    """
+    if symmetric:
+        blocks = jnp.zeros((nb1, nb1, c1, c1), pieces.dtype)
+        blocks = blocks.at[jj, ii].set(pieces.transpose(0, 2, 1))
+        blocks = blocks.at[ii, jj].set(pieces)
+    else:
+        blocks = pieces.reshape(nb1, nb2, c1, c2)
+    return blocks.transpose(0, 2, 1, 3).reshape(nb1 * c1, nb2 * c2)[:n1, :n2]
+
+
 def _ntk_program(apply_fn: ApplyFn, method: str, chunk_size: Optional[int],
                  symmetric: bool) -> Callable[[PyTree, jax.Array, jax.Array], jax.Array]:
     """Jitted ``(params, x1, x2) -> Θ [N1, N2]`` for one apply_fn and method."""
@@ -285,13 +300,7 @@ def _ntk_program(apply_fn: ApplyFn, method: str, chunk_size: Optional[int],
                                                           indexing="ij"))
             pieces = lax.map(lambda ab: block(params, prepare(params, ab[0]), ab[1]),
                              (x1b[ii], x2b[jj]))  # [pairs, c1, c2]
-            if symmetric:
-                blocks = jnp.zeros((nb1, nb1, c1, c1), pieces.dtype)
-                blocks = blocks.at[jj, ii].set(pieces.transpose(0, 2, 1))
-                blocks = blocks.at[ii, jj].set(pieces)
-            else:
-                blocks = pieces.reshape(nb1, nb2, c1, c2)
-            theta = blocks.transpose(0, 2, 1, 3).reshape(nb1 * c1, nb2 * c2)[:n1, :n2]
+            theta = _assemble_blocks(pieces, ii, jj, nb1, nb2, c1, c2, n1, n2, symmetric)
         if symmetric:
             # Exact symmetry for eigh; the two triangles differ only by rounding.
             theta = (theta + theta.T) / 2
@@ -522,13 +531,7 @@ def _mlp_ntk_program(spec, chunk_size: Optional[int], symmetric: bool):
                 return _mlp_block(spec, pick(f1, ij[0]), pick(f2, ij[1]))
 
             pieces = lax.map(piece, (jnp.asarray(ii), jnp.asarray(jj)))  # [pairs, c1, c2]
-            if symmetric:
-                blocks = jnp.zeros((nb1, nb1, c1, c1), pieces.dtype)
-                blocks = blocks.at[jj, ii].set(pieces.transpose(0, 2, 1))
-                blocks = blocks.at[ii, jj].set(pieces)
-            else:
-                blocks = pieces.reshape(nb1, nb2, c1, c2)
-            theta = blocks.transpose(0, 2, 1, 3).reshape(nb1 * c1, nb2 * c2)[:n1, :n2]
+            theta = _assemble_blocks(pieces, ii, jj, nb1, nb2, c1, c2, n1, n2, symmetric)
         if symmetric:
             theta = (theta + theta.T) / 2
         return theta
