@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from jax.flatten_util import ravel_pytree
 
-from fourier_nn import kernels
+from fourier_nn import kernels, models
 
 # jax>=0.5 has jax.enable_x64; the jax 0.4.25 neural-tangents reference env only the
 # experimental one. Either scopes float64 to a `with` block.
@@ -113,17 +113,203 @@ def test_empirical_ntk_vector_output_equals_column_output(_data):
                                rtol=1e-6)
 
 
-def test_empirical_ntk_program_is_cached_and_jittable(_data):
+def test_empirical_ntk_is_jittable(_data):
     x1, x2 = _data
     model = _MLP(depth=1, width=8)
     params = _init(model, jax.random.key(4), x1)
-    kernels.empirical_ntk(model.apply, params, x1, x2, chunk_size=3)
-    hits = kernels._cached_ntk_program.cache_info().hits
     eager = kernels.empirical_ntk(model.apply, params, x1, x2, chunk_size=3)
-    assert kernels._cached_ntk_program.cache_info().hits == hits + 1
     jitted = jax.jit(lambda p, a, b: kernels.empirical_ntk(model.apply, p, a, b,
                                                            chunk_size=3))(params, x1, x2)
     np.testing.assert_allclose(jitted, eager, rtol=1e-6)
+
+
+# --------------------------------------------------------------------------------------
+# empirical_ntk_fn: one compiled program per returned function
+# --------------------------------------------------------------------------------------
+
+
+def _counting(apply_fn):
+    """(apply_fn that counts its traces, counter); a trace is a call with a tracer."""
+    count = [0]
+
+    def counted(params, x):
+        count[0] += 1
+        return apply_fn(params, x)
+    return counted, count
+
+
+@pytest.mark.parametrize("method,chunk", [("jacobian", None), ("jacobian", 3),
+                                          ("ntvp", None), ("ntvp", 2)])
+def test_empirical_ntk_fn_equals_one_shot_and_bruteforce(_data, method, chunk):
+    x1, x2 = _data
+    model = _MLP(act="relu", out=2)
+    pa = _init(model, jax.random.key(5), x1)
+    pb = _init(model, jax.random.key(6), x1)
+    ntk_fn = kernels.empirical_ntk_fn(model.apply, method=method, chunk_size=chunk)
+    # Same function, two parameter sets, both x2 forms: each result is that of its own
+    # params (no stale closure), equal to the one-shot form and to brute force.
+    for params in (pa, pb):
+        ref = _bruteforce_ntk(model.apply, params, x1, jnp.concatenate([x1, x2]))
+        atol = 2e-5 * float(jnp.abs(ref).max())
+        for args, want in (((x1,), ref[:, :7]), ((x1, x2), ref[:, 7:])):
+            theta = ntk_fn(params, *args)
+            one_shot = kernels.empirical_ntk(model.apply, params, *args, method=method,
+                                             chunk_size=chunk)
+            np.testing.assert_allclose(theta, one_shot, rtol=1e-6, atol=1e-6 * atol)
+            np.testing.assert_allclose(theta, want, rtol=0, atol=atol)
+    assert _rel(ntk_fn(pa, x1), ntk_fn(pb, x1)) > 0.05  # the two nets really differ
+
+
+@pytest.mark.parametrize("method", ["jacobian", "ntvp"])
+def test_empirical_ntk_fn_traces_once_per_signature(_data, method):
+    x1, x2 = _data
+    model = _MLP(depth=1, width=8)
+    apply, traces = _counting(model.apply)
+    pa = _init(model, jax.random.key(7), x1)
+    pb = jax.tree_util.tree_map(lambda p: 1.5 * p, pa)
+    ntk_fn = kernels.empirical_ntk_fn(apply, method=method, chunk_size=3)
+    first = ntk_fn(pa, x1)
+    n = traces[0]
+    assert n > 0
+    second = ntk_fn(pb, x1 + 1.0)  # new params and inputs, same shapes: no retrace
+    assert traces[0] == n
+    assert _rel(second, first) > 0.05
+    ntk_fn(pa, x1, x2)  # x2 given: a new signature, traced once more...
+    m = traces[0]
+    assert m > n
+    ntk_fn(pb, x1 * 2.0, x2 - 1.0)  # ...and then reused
+    assert traces[0] == m
+    # A second function built on the same apply_fn shares no state: it traces anew.
+    kernels.empirical_ntk_fn(apply, method=method, chunk_size=3)(pb, x1)
+    assert traces[0] > m
+    # The one-shot form has no hidden cache either: every call traces.
+    k = traces[0]
+    kernels.empirical_ntk(apply, pa, x1, method=method, chunk_size=3)
+    assert traces[0] > k
+
+
+def test_empirical_ntk_fn_lower_compiles_the_same_program(_data):
+    x1, _ = _data
+    model = _MLP(depth=1, width=8)
+    apply, traces = _counting(model.apply)
+    params = _init(model, jax.random.key(8), x1)
+    ntk_fn = kernels.empirical_ntk_fn(apply, chunk_size=3)
+    ntk_fn.lower(params, x1).compile()
+    n = traces[0]
+    np.testing.assert_allclose(ntk_fn(params, x1),
+                               kernels.empirical_ntk(model.apply, params, x1), rtol=1e-5)
+    assert traces[0] == n  # the call reused the lowered trace
+
+
+def test_mlp_empirical_ntk_fn_traces_once(monkeypatch):
+    from fourier_nn import models
+    traces = [0]
+
+    def counted_tanh(z):
+        traces[0] += 1
+        return jnp.tanh(z)
+
+    monkeypatch.setitem(models.ACTIVATIONS, "counted_tanh", counted_tanh)
+    model = models.MLP(widths=(10, 6), out_dim=2, activation="counted_tanh",
+                       init_scheme="ntk", w_std=1.2, b_std=0.3)
+    rng = np.random.default_rng(1)
+    x = jnp.asarray(rng.normal(size=(9, 2)), jnp.float32)
+    pa = _init(model, jax.random.key(0), x)
+    pb = _init(model, jax.random.key(1), x)
+    ntk_fn = kernels.mlp_empirical_ntk_fn(model, chunk_size=4)
+    first = ntk_fn(pa, x)
+    n = traces[0]
+    second = ntk_fn(pb, x * 0.5)
+    assert traces[0] == n
+    np.testing.assert_allclose(second, kernels.mlp_empirical_ntk(model, pb, x * 0.5),
+                               rtol=1e-6)
+    assert _rel(second, kernels.empirical_ntk(model.apply, pb, x * 0.5)) < 1e-5
+    assert _rel(first, second) > 0.05
+
+
+# --------------------------------------------------------------------------------------
+# Ensemble (Monte-Carlo) NTK
+# --------------------------------------------------------------------------------------
+
+
+def _flat_init(dims):
+    """``init_fn(key) -> [(W, b), ...]``, unit Gaussians from one draw.
+
+    One sampler to compile: every jax.random call vmapped over keys costs ~0.5 s of XLA
+    compilation on 2 cores (a Flax init has one per parameter).
+    """
+    shapes = list(zip(dims[:-1], dims[1:]))
+    total = sum(a * b + b for a, b in shapes)
+
+    def init_fn(key):
+        z, params, i = jax.random.normal(key, (total,)), [], 0
+        for a, b in shapes:
+            params.append((z[i:i + a * b].reshape(a, b), z[i + a * b:i + a * b + b]))
+            i += a * b + b
+        return params
+    return init_fn
+
+
+@pytest.mark.parametrize("method,chunk,key_chunk", [("jacobian", None, None),
+                                                    ("jacobian", 3, 2),
+                                                    ("ntvp", 4, 3)])
+def test_ensemble_ntk_is_mean_of_per_key_ntks(_data, method, chunk, key_chunk):
+    # 5 keys in groups of 2 or 3: the last group is padded, and must be masked out.
+    x1, x2 = _data
+    apply = _mlp_apply(jnp.tanh, 1.3, 0.4, "ntk")
+    init_fn = _flat_init([4, 16, 16, 2])  # 2 outputs
+    keys = jax.random.split(jax.random.key(11), 5)
+    init, ntk_fn = jax.jit(init_fn), kernels.empirical_ntk_fn(apply)
+    for x2_ in (None, x2):
+        per_key = [ntk_fn(init(k), x1, x2_) for k in keys]
+        want = sum(per_key) / len(per_key)
+        got = kernels.ensemble_ntk(apply, init_fn, keys, x1, x2_, method=method,
+                                   chunk_size=chunk, key_chunk_size=key_chunk)
+        assert got.shape == want.shape and got.dtype == jnp.float32
+        np.testing.assert_allclose(got, want, rtol=0,
+                                   atol=1e-5 * float(jnp.abs(want).max()))
+        # Not just one net's kernel (e.g. a mask that dropped all but the first group):
+        assert min(_rel(got, t) for t in per_key) > 1e-2
+        if x2_ is None:
+            np.testing.assert_array_equal(got, got.T)
+
+
+def test_ensemble_ntk_fn_traces_once_and_checks_keys(_data):
+    x1, _ = _data
+    apply, traces = _counting(_mlp_apply(jnp.tanh, 1.3, 0.4, "ntk"))
+    fn = kernels.ensemble_ntk_fn(apply, _flat_init([4, 8, 1]), key_chunk_size=2)
+    a = fn(jax.random.split(jax.random.key(0), 4), x1)
+    n = traces[0]
+    b = fn(jax.random.split(jax.random.key(1), 4), x1 * 2.0)
+    assert traces[0] == n and _rel(a, b) > 0.05
+    with pytest.raises(ValueError, match="keys must be"):
+        fn(jax.random.key(0), x1)
+    with pytest.raises(ValueError, match="key_chunk_size=0"):
+        kernels.ensemble_ntk_fn(apply, lambda k: None, key_chunk_size=0)
+
+
+def test_ensemble_ntk_of_wide_ntk_mlp_approaches_mlp_kernels():
+    # models.MLP(init_scheme="ntk") is the net mlp_kernels(parameterization="ntk")
+    # describes. The ensemble mean's fluctuation falls ~1/sqrt(E·width). Measured
+    # relative errors vs the infinite-width NTK (keys = split(key(0), 64); in brackets
+    # the range over 10 key sets): width 32, E=64: 0.053 [0.040, 0.082]; width 512, E=4:
+    # 0.041 [0.041, 0.082]; width 512, E=64: 0.014 [0.006, 0.018]. Ratios (512, 64) to
+    # (512, 4): 0.34 [0.10, 0.34]; to (32, 64): 0.27 [0.15, 0.44].
+    from fourier_nn import models
+    x, w_std, b_std, depth = _circle_points(), 1.5, 0.3, 2
+    _, ntk = kernels.mlp_kernels(x, depth=depth, activation="relu", w_std=w_std,
+                                 b_std=b_std, parameterization="ntk")
+    keys = jax.random.split(jax.random.key(0), 64)
+    errors = {}
+    for width, n_keys in ((32, 64), (512, 4), (512, 64)):
+        model = models.MLP(depth=depth, width=width, activation="relu",
+                           init_scheme="ntk", w_std=w_std, b_std=b_std)
+        mean = kernels.ensemble_ntk(model.apply, lambda k: model.init(k, x[:1]),
+                                    keys[:n_keys], x, key_chunk_size=16)
+        errors[width, n_keys] = _rel(mean, ntk)
+    assert errors[512, 64] < 0.035, errors
+    assert errors[512, 64] < 0.5 * errors[512, 4], errors   # more keys
+    assert errors[512, 64] < 0.7 * errors[32, 64], errors   # more width
 
 
 def test_empirical_ntk_float64_params_give_float64():
@@ -405,6 +591,22 @@ def test_mlp_empirical_ntk_errors():
     params = _init(model, jax.random.key(0), x)
     with pytest.raises(ValueError, match="chunk_size"):
         kernels.mlp_empirical_ntk(model, params, x, chunk_size=0)
-    with pytest.raises(ValueError, match="same d"):
+    with pytest.raises(ValueError, match="same input dimension"):
         kernels.mlp_empirical_ntk(model, params, x, jnp.zeros((3, 2)))
+    with pytest.raises(ValueError, match="init_scheme='lecun'"):
+        kernels.mlp_empirical_ntk_fn(models.MLP(init_scheme="lecun"))
     assert kernels.mlp_empirical_ntk(model, params, x, x[:0]).shape == (3, 0)
+
+
+def test_structured_ntk_refuses_models_it_does_not_cover():
+    for model in (models.MLP(depth=2, width=8, residual=True),
+                  models.MLP(depth=2, width=8, readout_bias=False)):
+        with pytest.raises(ValueError, match="use kernels.empirical_ntk"):
+            kernels.mlp_empirical_ntk_fn(model)
+    # kaiming_normal (Basri's deep nets) has the torch param layout: covered, and exact.
+    model = models.MLP(depth=2, width=8, init_scheme="kaiming_normal")
+    x = jnp.linspace(-1, 1, 5)[:, None]
+    params = model.init(jax.random.key(0), x[:1])
+    np.testing.assert_allclose(kernels.mlp_empirical_ntk(model, params, x),
+                               kernels.empirical_ntk(model.apply, params, x), rtol=1e-5,
+                               atol=1e-6)

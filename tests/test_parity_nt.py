@@ -22,6 +22,9 @@ What is compared:
       non-symmetric call (θ = 0 exactly) gets θ ≈ √eps from us — ReLU NTK off by up to
       ~2e-8 (float64) / ~1.5e-4 (float32) relative at depth 5 on those entries.
   (c) that implementation 3 (structured derivatives) works on this jax.
+  Also: ``empirical_ntk_fn`` (one function reused over two parameter sets, x2 given and
+  None) against ``nt.empirical_ntk_fn``, its ``backend="neural_tangents"`` route, and
+  ``ensemble_ntk`` against the mean of nt kernels over the same initialisations.
 """
 import os
 
@@ -106,11 +109,16 @@ def _setup(name):
 
 
 @functools.lru_cache(maxsize=None)
+def _nt_fn(name, implementation):
+  """Jitted ``nt.empirical_ntk_fn(f, trace_axes=(-1,), vmap_axes=0)(x1, x2, params)``."""
+  return jax.jit(nt.empirical_ntk_fn(_setup(name)[0], trace_axes=(-1,), vmap_axes=0,
+                                     implementation=implementation))
+
+
+@functools.lru_cache(maxsize=None)
 def _nt_reference(name, implementation, symmetric):
-  apply_fn, params, x1, x2 = _setup(name)
-  fn = jax.jit(nt.empirical_ntk_fn(apply_fn, trace_axes=(-1,), vmap_axes=0,
-                                   implementation=implementation))
-  return np.asarray(fn(x1, None if symmetric else x2, params))
+  _, params, x1, x2 = _setup(name)
+  return np.asarray(_nt_fn(name, implementation)(x1, None if symmetric else x2, params))
 
 
 def test_models_are_float64_and_nt_implementations_agree():
@@ -169,6 +177,57 @@ def test_backend_neural_tangents_scalar_output():
     ours = kernels.empirical_ntk(flat, params, x1, x2, method=method)
     _assert_close(via_nt, ours, EMPIRICAL_RTOL, method)
     _assert_close(ours, _nt_reference("mlp_ntk_tanh", 1, False), EMPIRICAL_RTOL, method)
+
+
+def _other_params(params):
+  """A second parameter set of the same structure (every leaf changed)."""
+  return jax.tree_util.tree_map(lambda a: 0.8 * a + 0.05, params)
+
+
+@pytest.mark.parametrize("chunk_size", [None, 4])
+@pytest.mark.parametrize("method", ["jacobian", "ntvp"])
+@pytest.mark.parametrize("name", list(_MODELS))
+def test_empirical_ntk_fn_matches_nt_empirical_ntk_fn(name, method, chunk_size):
+  """One ``empirical_ntk_fn``, reused: two parameter sets, x2 given and None, vs nt."""
+  apply_fn, params, x1, x2 = _setup(name)
+  ntk_fn = kernels.empirical_ntk_fn(apply_fn, method=method, chunk_size=chunk_size)
+  for p in (params, _other_params(params)):
+    for x2_ in (None, x2):
+      what = f"{name} {method} chunk={chunk_size} x2={'None' if x2_ is None else 'given'}"
+      ours = ntk_fn(p, x1, x2_)
+      for impl in (1, 3):
+        _assert_close(ours, _nt_fn(name, impl)(x1, x2_, p), EMPIRICAL_RTOL,
+                      f"{what} vs nt implementation {impl}")
+
+
+@pytest.mark.parametrize("implementation", [1, 2, 3])
+def test_empirical_ntk_fn_backend_neural_tangents_reused(implementation):
+  apply_fn, params, x1, x2 = _setup("two_branch_4out")
+  via_nt = kernels.empirical_ntk_fn(apply_fn, backend="neural_tangents",
+                                    implementation=implementation, chunk_size=4)
+  ours = kernels.empirical_ntk_fn(apply_fn)
+  for p in (params, _other_params(params)):
+    for x2_ in (None, x2):
+      _assert_close(via_nt(p, x1, x2_), ours(p, x1, x2_), EMPIRICAL_RTOL,
+                    f"implementation={implementation}")
+
+
+def test_ensemble_ntk_matches_mean_of_nt():
+  """The ensemble NTK on jax 0.4.25, raw ``PRNGKey`` keys, vs the mean of nt kernels."""
+  module, _ = _MODELS["mlp_ntk_tanh"]
+  apply_fn, _, x1, x2 = _setup("mlp_ntk_tanh")
+
+  def init_fn(key):
+    return jax.tree_util.tree_map(lambda a: jnp.asarray(a, jnp.float64),
+                                  module.init(key, x1[:1]))
+
+  keys = jax.random.split(jax.random.PRNGKey(5), 5)
+  per_key = [_nt_fn("mlp_ntk_tanh", 1)(x1, x2, jax.jit(init_fn)(k)) for k in keys]
+  want = np.mean(np.stack(per_key), axis=0)
+  for key_chunk_size in (None, 2):
+    got = kernels.ensemble_ntk(apply_fn, init_fn, keys, x1, x2, chunk_size=4,
+                               key_chunk_size=key_chunk_size)
+    _assert_close(got, want, EMPIRICAL_RTOL, f"key_chunk_size={key_chunk_size}")
 
 
 # --------------------------------------------------------------------------------------
