@@ -34,7 +34,6 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
 import time
 
 import numpy as np
@@ -477,19 +476,10 @@ def _torch_version() -> str | None:
 
 
 def _atomic_write_json(path: str, obj) -> None:
-  d = os.path.dirname(os.path.abspath(path))
-  os.makedirs(d, exist_ok=True)
-  fd, tmp = tempfile.mkstemp(prefix=".results_", suffix=".json", dir=d)
-  try:
-    with os.fdopen(fd, "w") as f:
-      json.dump(obj, f, indent=1, default=_jsonable)
-      f.write("\n")
-    os.chmod(tmp, 0o644)  # mkstemp makes it 0600
-    os.replace(tmp, path)
-  except BaseException:
-    if os.path.exists(tmp):
-      os.remove(tmp)
-    raise
+  """Writes the result JSON atomically via `fourier_nn.fileio` (NaN -> null)."""
+  from fourier_nn import fileio
+  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+  fileio.write_json_atomic(path, obj, indent=1, default=_jsonable)
 
 
 def _jsonable(x):

@@ -1,4 +1,5 @@
-"""A run's record on disk — complete or absent, never half-written.
+"""A run's record on disk — complete or absent, never half-written — and the workdir that
+owns it.
 
 Layout of a record directory::
 
@@ -6,20 +7,28 @@ Layout of a record directory::
   metrics.jsonl   one JSON object per log step
   arrays.npz      named arrays, seed axis first (e.g. amplitudes[seed, log_step, freq])
   summary.json    the run's headline numbers
-  record.json     manifest written LAST: file names, sizes, sha256
+  params.npz      (schema 2, optional) final params of every seed: the params pytree
+                  flattened to keys like "params/Dense_0/kernel", each leaf [S, ...]
+  record.json     manifest written LAST: schema_version, file names, sizes, sha256
 
 Every file is first written into a private staging directory inside the workdir and moved
 into place with `os.replace`; the manifest is removed before and written after the moves.
 `load_record` accepts a directory only if its manifest exists and every file matches it, so
-a crash at any point leaves either the previous complete record or none.
+a crash at any point leaves either the previous complete record or none. Schema-1 records
+(no params.npz) still load; their ``Record.params`` is None.
+
+`Workdir` is the one object an experiment driver uses: it validates the directory (refuses
+to overwrite a record unless asked to), cleans what killed runs left, names the checkpoint
+files, writes the record and then removes the checkpoints. Low-level atomic writes live in
+`fourier_nn.fileio`; ``atomic_savez``/``atomic_write_text`` here are aliases kept for old
+callers.
 """
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import hashlib
-import io
 import json
-import math
 import os
 import shutil
 import tempfile
@@ -27,76 +36,61 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
+from fourier_nn import fileio
+
 MANIFEST = "record.json"
-FILES = ("config.json", "metrics.jsonl", "arrays.npz", "summary.json")
-SCHEMA_VERSION = 1
+FILES = ("config.json", "metrics.jsonl", "arrays.npz", "summary.json")  # in every record
+PARAMS_FILE = "params.npz"  # schema >= 2, only when params were given
+SCHEMA_VERSION = 2
+READABLE_SCHEMAS = (1, 2)
+# Files of a workdir that are checkpoints (removed by `Workdir` when a run starts afresh and
+# after the record is written). "group_*.npz" are the finished-group files of older
+# ntk_circle runs.
+CHECKPOINT_PATTERNS = ("checkpoint*.npz", "group_*.npz")
+_SEP = "/"
 
-
-def _to_jsonable(x: Any) -> Any:
-  if isinstance(x, Mapping):
-    return {str(k): _to_jsonable(v) for k, v in x.items()}
-  if isinstance(x, (list, tuple)):
-    return [_to_jsonable(v) for v in x]
-  if isinstance(x, np.ndarray):
-    return _to_jsonable(x.tolist())
-  if isinstance(x, (np.floating, float)):
-    x = float(x)
-    return x if math.isfinite(x) else None  # JSON has no NaN; null says "not reached"
-  if isinstance(x, (np.integer,)):
-    return int(x)
-  if isinstance(x, (np.bool_,)):
-    return bool(x)
-  if hasattr(x, "to_dict"):  # ml_collections.ConfigDict
-    return _to_jsonable(x.to_dict())
-  return x
+# Kept for existing callers; the implementations live in `fileio`.
+_to_jsonable = fileio.to_jsonable
+atomic_savez = fileio.savez_atomic
+atomic_write_text = fileio.write_text_atomic
 
 
 def dumps(x: Any) -> str:
-  return json.dumps(_to_jsonable(x), sort_keys=False)
+  return json.dumps(fileio.to_jsonable(x), sort_keys=False)
 
 
 def check_writable(workdir: str) -> str:
   """Creates ``workdir`` if needed and proves it is writable; returns its absolute path.
 
+  If the check fails, every directory it created is removed again: a failed check leaves
+  nothing new on disk.
+
   Raises:
     ValueError: with one line naming the directory and the reason.
   """
   path = os.path.abspath(os.path.expanduser(workdir))
+  missing = []  # directories this call would create, deepest first
+  d = path
+  while not os.path.lexists(d) and os.path.dirname(d) != d:
+    missing.append(d)
+    d = os.path.dirname(d)
   try:
     os.makedirs(path, exist_ok=True)
-    fd, probe = tempfile.mkstemp(dir=path, prefix=".probe-")
+    fd, probe = tempfile.mkstemp(dir=path, prefix=fileio.PROBE_PREFIX)
     os.close(fd)
     os.remove(probe)
   except OSError as e:
-    raise ValueError(f"workdir={workdir!r} is not writable: {e.strerror or e}") from None
+    for m in missing:
+      try:
+        os.rmdir(m)
+      except OSError:
+        pass
+    if os.path.isfile(path):
+      reason = "it is a file, not a directory"
+    else:
+      reason = e.strerror or str(e)
+    raise ValueError(f"workdir={workdir!r} is not writable: {reason}") from None
   return path
-
-
-def _write_bytes_atomic(path: str, data: bytes) -> None:
-  d = os.path.dirname(os.path.abspath(path))
-  fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-")
-  try:
-    os.chmod(tmp, 0o644)  # mkstemp makes 0600; records are meant to be shared
-    with os.fdopen(fd, "wb") as f:
-      f.write(data)
-      f.flush()
-      os.fsync(f.fileno())
-    os.replace(tmp, path)
-  except BaseException:
-    if os.path.exists(tmp):
-      os.remove(tmp)
-    raise
-
-
-def atomic_savez(path: str, arrays: Mapping[str, np.ndarray]) -> None:
-  """np.savez to ``path`` atomically (temp file + os.replace)."""
-  buf = io.BytesIO()
-  np.savez(buf, **{k: np.asarray(v) for k, v in arrays.items()})
-  _write_bytes_atomic(path, buf.getvalue())
-
-
-def atomic_write_text(path: str, text: str) -> None:
-  _write_bytes_atomic(path, text.encode())
 
 
 def _sha256(path: str) -> str:
@@ -107,69 +101,193 @@ def _sha256(path: str) -> str:
   return h.hexdigest()
 
 
-def save_record(workdir: str, config: Any, metrics: Iterable[Mapping[str, Any]],
-                arrays: Mapping[str, np.ndarray], summary: Mapping[str, Any]) -> str:
-  """Writes a complete record into ``workdir`` (see module doc); returns the directory."""
-  path = check_writable(workdir)
-  staging = tempfile.mkdtemp(dir=path, prefix=".staging-")
+# ----------------------------------------------------------------------------- params
+
+
+def flatten_params(params: Mapping[str, Any], *, seed_axis: bool = True) -> dict[str, np.ndarray]:
+  """Flattens a nested-dict params pytree (Flax style) to ``{"a/b/c": array}``.
+
+  Args:
+    params: nested mappings with str keys (no "/" in them) and array leaves, e.g. the
+      ``History.params`` of `train.train_seeds`: ``{"params": {"Dense_0": {"kernel":
+      [S, din, dout], "bias": [S, dout]}, ...}}``.
+    seed_axis: require every leaf to have the same leading (seed) axis length.
+
+  Returns:
+    Flat dict of numpy arrays; `unflatten_params` inverts it. Empty sub-dicts are dropped.
+
+  Raises:
+    ValueError / TypeError: one line naming the offending key.
+  """
+  flat: dict[str, np.ndarray] = {}
+
+  def walk(node, prefix):
+    for k, v in node.items():
+      if not isinstance(k, str) or not k or _SEP in k:
+        raise ValueError(f"params key {k!r} at {prefix or '<root>'!r}: keys must be "
+                         f"non-empty strings without {_SEP!r}")
+      key = prefix + _SEP + k if prefix else k
+      if isinstance(v, Mapping):
+        walk(v, key)
+      elif isinstance(v, (list, tuple)) or v is None:
+        raise TypeError(f"params leaf {key!r} is a {type(v).__name__}: params must be "
+                        "nested dicts of arrays")
+      else:
+        flat[key] = np.asarray(v)
+
+  if not isinstance(params, Mapping):
+    raise TypeError(f"params must be a nested dict of arrays, got {type(params).__name__}")
+  walk(params, "")
+  if not flat:
+    raise ValueError("params has no arrays")
+  if seed_axis:
+    lead = {k: (a.shape[0] if a.ndim else None) for k, a in flat.items()}
+    if len(set(lead.values())) != 1 or None in lead.values():
+      raise ValueError("params leaves must all have the seed axis first (same leading "
+                       f"size); got leading sizes {lead}")
+  return flat
+
+
+def unflatten_params(flat: Mapping[str, np.ndarray]) -> dict[str, Any]:
+  """Inverse of `flatten_params`: ``{"a/b/c": x}`` -> ``{"a": {"b": {"c": x}}}``."""
+  tree: dict[str, Any] = {}
+  for key in sorted(flat):
+    *parents, leaf = key.split(_SEP)
+    node = tree
+    for p in parents:
+      node = node.setdefault(p, {})
+    node[leaf] = flat[key]
+  return tree
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+def _write_record(path: str, config: Any, metrics: Iterable[Mapping[str, Any]],
+                  arrays: Mapping[str, np.ndarray], summary: Mapping[str, Any],
+                  params: Mapping[str, Any] | None) -> str:
+  """Writes a record into the existing, writable directory ``path`` (module doc)."""
+  flat_params = None if params is None else flatten_params(params)
+  staging = tempfile.mkdtemp(dir=path, prefix=fileio.STAGING_PREFIX)
   try:
     with open(os.path.join(staging, "config.json"), "w") as f:
-      f.write(json.dumps(_to_jsonable(config), indent=2) + "\n")
+      f.write(json.dumps(fileio.to_jsonable(config), indent=2) + "\n")
     with open(os.path.join(staging, "metrics.jsonl"), "w") as f:
       for row in metrics:
         f.write(dumps(row) + "\n")
     np.savez(os.path.join(staging, "arrays.npz"), **{k: np.asarray(v) for k, v in arrays.items()})
     with open(os.path.join(staging, "summary.json"), "w") as f:
-      f.write(json.dumps(_to_jsonable(summary), indent=2) + "\n")
-    for name in FILES:
+      f.write(json.dumps(fileio.to_jsonable(summary), indent=2) + "\n")
+    names = list(FILES)
+    if flat_params is not None:
+      np.savez(os.path.join(staging, PARAMS_FILE), **flat_params)
+      names.append(PARAMS_FILE)
+    for name in names:
       with open(os.path.join(staging, name), "rb+") as f:
         os.fsync(f.fileno())
     manifest = {"schema_version": SCHEMA_VERSION,
                 "files": {n: {"bytes": os.path.getsize(os.path.join(staging, n)),
-                              "sha256": _sha256(os.path.join(staging, n))} for n in FILES}}
+                              "sha256": _sha256(os.path.join(staging, n))} for n in names}}
     # From here the old record (if any) stops being valid until the new manifest lands.
     if os.path.exists(os.path.join(path, MANIFEST)):
       os.remove(os.path.join(path, MANIFEST))
-    for name in FILES:
+    for name in names:
       os.replace(os.path.join(staging, name), os.path.join(path, name))
-    atomic_write_text(os.path.join(path, MANIFEST), json.dumps(manifest, indent=2) + "\n")
+    if flat_params is None and os.path.exists(os.path.join(path, PARAMS_FILE)):
+      os.remove(os.path.join(path, PARAMS_FILE))  # the previous record's, not this one's
+    fileio.write_text_atomic(os.path.join(path, MANIFEST), json.dumps(manifest, indent=2) + "\n")
   finally:
     shutil.rmtree(staging, ignore_errors=True)
   return path
 
 
+def save_record(workdir: str, config: Any, metrics: Iterable[Mapping[str, Any]],
+                arrays: Mapping[str, np.ndarray], summary: Mapping[str, Any],
+                params: Mapping[str, Any] | None = None) -> str:
+  """Writes a complete record into ``workdir`` (see module doc); returns the directory.
+
+  Prefer `Workdir.save`, which also refuses to clobber a record and removes checkpoints.
+
+  Args:
+    workdir: directory (created if needed).
+    config: the resolved config (ConfigDict or dict).
+    metrics: one mapping per log step.
+    arrays: named arrays, seed axis first.
+    summary: headline numbers.
+    params: optional final params pytree, leaves [S, ...] (see `flatten_params`).
+  """
+  path = check_writable(workdir)
+  return _write_record(path, config, metrics, arrays, summary, params)
+
+
+# ----------------------------------------------------------------------------- reading
+
+
 @dataclasses.dataclass
 class Record:
-  """A loaded record. ``arrays`` is a dict of numpy arrays (loaded eagerly)."""
+  """A loaded record; everything is loaded eagerly.
+
+  Attributes:
+    workdir: the directory it was loaded from.
+    config: config.json.
+    metrics: metrics.jsonl, one dict per log step.
+    arrays: arrays.npz as a dict of numpy arrays (seed axis first).
+    summary: summary.json.
+    params: final params of every seed as a nested dict of numpy arrays, leaves [S, ...]
+      (``jax.tree.map(lambda a: a[i], rec.params)`` is seed i's params for
+      ``model.apply``); None for schema-1 records and records saved without params.
+  """
 
   workdir: str
   config: dict
   metrics: list[dict]
   arrays: dict[str, np.ndarray]
   summary: dict
+  params: dict | None = None
 
 
 def has_record(workdir: str) -> bool:
+  """True if ``workdir`` holds a record's manifest (a record was completed there)."""
   return os.path.exists(os.path.join(workdir, MANIFEST))
 
 
-def load_record(workdir: str, verify: bool = True) -> Record:
-  """Loads the record in ``workdir``.
-
-  Raises:
-    FileNotFoundError: no complete record there (no manifest: never written or interrupted).
-    ValueError: files do not match the manifest (modified or truncated after writing).
-  """
+def _read_manifest(workdir: str) -> dict:
   man_path = os.path.join(workdir, MANIFEST)
   if not os.path.exists(man_path):
     raise FileNotFoundError(f"no complete record in {workdir!r} (missing {MANIFEST})")
   with open(man_path) as f:
     manifest = json.load(f)
+  version = manifest.get("schema_version")
+  if version not in READABLE_SCHEMAS:
+    raise ValueError(f"record in {workdir!r} has schema_version={version!r}; this fourier_nn "
+                     f"reads {list(READABLE_SCHEMAS)}")
+  return manifest
+
+
+def _check_file(workdir: str, name: str, meta: Mapping[str, Any], verify: bool) -> str:
+  p = os.path.join(workdir, name)
+  if not os.path.exists(p) or os.path.getsize(p) != meta["bytes"] or (
+      verify and _sha256(p) != meta["sha256"]):
+    raise ValueError(f"record in {workdir!r} is inconsistent: {name} does not match {MANIFEST}")
+  return p
+
+
+def _read_params(path: str) -> dict[str, Any]:
+  with np.load(path) as z:
+    return unflatten_params({k: z[k] for k in z.files})
+
+
+def load_record(workdir: str, verify: bool = True) -> Record:
+  """Loads the record in ``workdir`` (schema 1 or 2).
+
+  Raises:
+    FileNotFoundError: no complete record there (no manifest: never written or interrupted).
+    ValueError: files do not match the manifest (modified or truncated after writing), or
+      an unknown schema version.
+  """
+  manifest = _read_manifest(workdir)
   for name, meta in manifest["files"].items():
-    p = os.path.join(workdir, name)
-    if not os.path.exists(p) or os.path.getsize(p) != meta["bytes"] or (
-        verify and _sha256(p) != meta["sha256"]):
-      raise ValueError(f"record in {workdir!r} is inconsistent: {name} does not match {MANIFEST}")
+    _check_file(workdir, name, meta, verify)
   with open(os.path.join(workdir, "config.json")) as f:
     config = json.load(f)
   with open(os.path.join(workdir, "metrics.jsonl")) as f:
@@ -178,4 +296,169 @@ def load_record(workdir: str, verify: bool = True) -> Record:
     arrays = {k: z[k] for k in z.files}
   with open(os.path.join(workdir, "summary.json")) as f:
     summary = json.load(f)
-  return Record(workdir=workdir, config=config, metrics=metrics, arrays=arrays, summary=summary)
+  params = (_read_params(os.path.join(workdir, PARAMS_FILE))
+            if PARAMS_FILE in manifest["files"] else None)
+  return Record(workdir=workdir, config=config, metrics=metrics, arrays=arrays,
+                summary=summary, params=params)
+
+
+def load_params(workdir_or_record: str | os.PathLike | Record, verify: bool = True) -> dict:
+  """The final params of every seed: a nested dict of numpy arrays, leaves [S, ...].
+
+  Reads only the manifest and params.npz when given a directory.
+
+  Raises:
+    FileNotFoundError: no complete record, or the record holds no params (schema 1, or
+      saved without ``params``).
+    ValueError: params.npz does not match the manifest.
+  """
+  if isinstance(workdir_or_record, Record):
+    if workdir_or_record.params is None:
+      raise FileNotFoundError(f"record in {workdir_or_record.workdir!r} holds no params "
+                              "(written before schema 2, or without params)")
+    return workdir_or_record.params
+  workdir = os.fspath(workdir_or_record)
+  manifest = _read_manifest(workdir)
+  meta = manifest["files"].get(PARAMS_FILE)
+  if meta is None:
+    raise FileNotFoundError(f"record in {workdir!r} holds no params "
+                            "(written before schema 2, or without params)")
+  return _read_params(_check_file(workdir, PARAMS_FILE, meta, verify))
+
+
+# ----------------------------------------------------------------------------- workdir
+
+
+def _checkpoints_in(directory: str) -> list[str]:
+  """Files of ``directory`` named like checkpoints (`CHECKPOINT_PATTERNS`)."""
+  try:
+    names = os.listdir(directory)
+  except (FileNotFoundError, NotADirectoryError):
+    return []
+  return [os.path.join(directory, n) for n in names
+          if any(fnmatch.fnmatchcase(n, pat) for pat in CHECKPOINT_PATTERNS)
+          and os.path.isfile(os.path.join(directory, n))]
+
+
+class Workdir:
+  """The directory of one run: it owns the record and the checkpoints in it.
+
+  Construction validates and prepares the directory, in this order (a failed check leaves
+  nothing new on disk):
+
+  1. ``path`` must be a non-empty string; it must not already hold a record unless
+     ``overwrite`` or ``resume`` is given (the old record stays valid until `save` replaces
+     it atomically);
+  2. it is created if needed and proven writable;
+  3. what killed runs left is removed (``.tmp-*``, ``.probe-*``, ``.staging-*``);
+  4. unless ``resume``, old checkpoints (`CHECKPOINT_PATTERNS`) are removed, so a fresh
+     run never picks up a stale state. With ``resume`` they are kept, and there must be at
+     least one (else one line: nothing to resume from).
+
+  Typical use in an experiment driver::
+
+    wd = records.Workdir(workdir, resume=resume, overwrite=overwrite)
+    hist = train.train_seeds(..., checkpoint_path=wd.checkpoint_path())
+    return wd.save(config, metrics, arrays, summary, params=hist.params)
+
+  Attributes:
+    path: absolute path of the directory.
+    resume: as given.
+    overwrite: as given.
+
+  Raises (from the constructor):
+    ValueError: one line — empty path, an existing record without overwrite/resume, or not
+      writable.
+  """
+
+  def __init__(self, path: str | os.PathLike, *, resume: bool = False,
+               overwrite: bool = False):
+    if isinstance(path, os.PathLike):
+      path = os.fspath(path)
+    if not isinstance(path, str) or not path.strip():
+      raise ValueError(f"workdir={path!r} is invalid: give a directory path")
+    absolute = os.path.abspath(os.path.expanduser(path))
+    if not (overwrite or resume) and has_record(absolute):
+      raise ValueError(f"workdir={path!r} already holds a record; pass --overwrite to "
+                       "replace it (or choose another --workdir)")
+    if resume and not _checkpoints_in(absolute):
+      raise ValueError(f"workdir={path!r} has no checkpoint to resume from; run without "
+                       "--resume")
+    self.path = check_writable(path)
+    self.resume = bool(resume)
+    self.overwrite = bool(overwrite)
+    self._registered: set[str] = set()
+    fileio.clean_leftovers(self.path)
+    if not self.resume:
+      self.remove_checkpoints()
+
+  def __repr__(self) -> str:
+    return f"Workdir({self.path!r}, resume={self.resume}, overwrite={self.overwrite})"
+
+  def __fspath__(self) -> str:
+    return self.path
+
+  def checkpoint_path(self, name: str = "checkpoint") -> str:
+    """Path of a checkpoint file in this workdir, ``<path>/<name>.npz``; registers it.
+
+    Args:
+      name: a file stem starting with "checkpoint" (e.g. "checkpoint",
+        "checkpoint_group3", "checkpoint_group3_done"), so that a later run finds it by
+        `CHECKPOINT_PATTERNS`; a trailing ".npz" is accepted.
+
+    Raises:
+      ValueError: the name does not follow the convention.
+    """
+    stem = name[:-4] if name.endswith(".npz") else name
+    if (not stem.startswith("checkpoint") or os.sep in stem or "/" in stem
+        or (os.altsep and os.altsep in stem)):
+      raise ValueError(f"checkpoint name {name!r} must be a file stem starting with "
+                       "'checkpoint'")
+    p = os.path.join(self.path, stem + ".npz")
+    self._registered.add(p)
+    return p
+
+  def checkpoint_files(self) -> list[str]:
+    """Absolute paths of the checkpoint files now in the workdir (registered or matching
+    `CHECKPOINT_PATTERNS`), sorted."""
+    found = {p for p in self._registered if os.path.isfile(p)}
+    return sorted(found | set(_checkpoints_in(self.path)))
+
+  def has_checkpoint(self) -> bool:
+    """True if there is a checkpoint file to resume from."""
+    return bool(self.checkpoint_files())
+
+  def remove_checkpoints(self) -> list[str]:
+    """Removes every checkpoint file of the workdir; returns the removed paths."""
+    files = self.checkpoint_files()
+    for p in files:
+      try:
+        os.remove(p)
+      except FileNotFoundError:
+        pass
+    return files
+
+  def has_record(self) -> bool:
+    """True if the workdir holds a (completed) record."""
+    return has_record(self.path)
+
+  def save(self, config: Any, metrics: Iterable[Mapping[str, Any]],
+           arrays: Mapping[str, np.ndarray], summary: Mapping[str, Any],
+           params: Mapping[str, Any] | None = None) -> str:
+    """Writes the record atomically (`save_record`), then removes every checkpoint.
+
+    Args:
+      config: the resolved config.
+      metrics: one mapping per log step.
+      arrays: named arrays, seed axis first.
+      summary: headline numbers.
+      params: final params of every seed (e.g. ``History.params``), leaves [S, ...];
+        stored in params.npz, read back by `load_params` / ``Record.params``.
+
+    Returns:
+      The workdir's absolute path.
+    """
+    check_writable(self.path)
+    _write_record(self.path, config, metrics, arrays, summary, params)
+    self.remove_checkpoints()
+    return self.path

@@ -87,3 +87,195 @@ def test_atomic_savez(tmp_path):
   with np.load(p) as z:
     np.testing.assert_array_equal(z["a"], np.ones(3))
   assert os.listdir(tmp_path) == ["c.npz"]
+
+
+# ----------------------------------------------------------------------------- Workdir
+
+ARGS = dict(config={"a": 1}, metrics=[{"step": 0}], arrays={"x": np.ones((2, 3))},
+            summary={"run": 1})
+
+
+def _touch(*paths):
+  for p in paths:
+    with open(p, "w") as f:
+      f.write("x")
+
+
+def test_workdir_refuses_existing_record_without_overwrite(tmp_path):
+  d = str(tmp_path / "r")
+  records.Workdir(d).save(**ARGS)
+  _touch(os.path.join(d, "checkpoint.npz"))
+  with pytest.raises(ValueError) as e:
+    records.Workdir(d)
+  msg = str(e.value)
+  assert msg == (f"workdir={d!r} already holds a record; pass --overwrite to replace it "
+                 "(or choose another --workdir)")
+  # Refusing touches nothing: the record and even the checkpoint are still there.
+  assert records.load_record(d).summary == {"run": 1}
+  assert os.path.exists(os.path.join(d, "checkpoint.npz"))
+
+
+def test_workdir_overwrite_and_resume_are_allowed(tmp_path):
+  d = str(tmp_path / "r")
+  records.Workdir(d).save(**ARGS)
+  wd = records.Workdir(d, overwrite=True)
+  assert records.load_record(d).summary == {"run": 1}  # old record valid until save
+  wd.save(**{**ARGS, "summary": {"run": 2}})
+  assert records.load_record(d).summary == {"run": 2}
+  _touch(tmp_path / "r" / "checkpoint.npz")  # resume needs something to resume from
+  records.Workdir(d, resume=True).save(**{**ARGS, "summary": {"run": 3}})
+  assert records.load_record(d).summary == {"run": 3}
+  assert not os.path.exists(os.path.join(d, "checkpoint.npz"))
+
+
+@pytest.mark.parametrize("bad", ["", "   "])
+def test_workdir_empty_path(bad, tmp_path, monkeypatch):
+  monkeypatch.chdir(tmp_path)
+  with pytest.raises(ValueError, match=r"^workdir='\s*' is invalid: give a directory path$"):
+    records.Workdir(bad)
+  assert os.listdir(tmp_path) == []
+
+
+def test_workdir_failed_check_leaves_nothing_on_disk(tmp_path, monkeypatch):
+  # A file in the way: nothing can be created.
+  blocker = tmp_path / "file"
+  blocker.write_text("")
+  with pytest.raises(ValueError, match="is not writable"):
+    records.Workdir(str(blocker / "sub"))
+  with pytest.raises(ValueError, match="is not writable: it is a file, not a directory"):
+    records.Workdir(str(blocker))
+  # Directories can be created but the probe fails: what was created is removed again.
+  def no_write(*a, **k):
+    raise PermissionError(13, "Permission denied")
+
+  monkeypatch.setattr(records.tempfile, "mkstemp", no_write)
+  with pytest.raises(ValueError, match=r"workdir='.*c' is not writable: Permission denied$"):
+    records.Workdir(str(tmp_path / "a" / "b" / "c"))
+  assert os.listdir(tmp_path) == ["file"]
+
+
+def test_workdir_cleans_leftovers_and_stale_checkpoints(tmp_path):
+  d = tmp_path / "r"
+  d.mkdir()
+  (d / ".staging-abc").mkdir()
+  (d / ".staging-abc" / "arrays.npz").write_text("partial")
+  _touch(d / ".tmp-123", d / "checkpoint.npz", d / "checkpoint_group3.npz",
+         d / "group_0.npz", d / "notes.txt", d / "figure.png")
+  wd = records.Workdir(str(d))
+  assert sorted(os.listdir(d)) == ["figure.png", "notes.txt"]
+  assert wd.path == str(d) and not wd.has_checkpoint()
+
+
+def test_workdir_resume_keeps_checkpoints(tmp_path):
+  d = tmp_path / "r"
+  with pytest.raises(ValueError, match="has no checkpoint to resume from; run without --resume"):
+    records.Workdir(str(d), resume=True)  # nothing to resume: one line, nothing created
+  assert not d.exists()
+  d.mkdir()
+  _touch(d / "checkpoint.npz", d / "checkpoint_group1.npz", d / ".tmp-9")
+  wd = records.Workdir(str(d), resume=True)
+  assert wd.has_checkpoint()
+  assert sorted(os.listdir(d)) == ["checkpoint.npz", "checkpoint_group1.npz"]
+  assert wd.checkpoint_files() == [str(d / "checkpoint.npz"), str(d / "checkpoint_group1.npz")]
+
+
+def test_workdir_save_removes_checkpoints(tmp_path):
+  d = tmp_path / "r"
+  wd = records.Workdir(str(d))
+  assert wd.checkpoint_path() == str(d / "checkpoint.npz")
+  group = wd.checkpoint_path("checkpoint_group3")
+  assert group == str(d / "checkpoint_group3.npz")
+  _touch(wd.checkpoint_path(), group, d / "checkpoint_other.npz", d / "group_2.npz",
+         d / "notes.txt")
+  assert wd.save(**ARGS) == str(d)
+  assert sorted(os.listdir(d)) == sorted(records.FILES + (records.MANIFEST, "notes.txt"))
+  assert records.load_record(str(d)).params is None
+
+
+def test_workdir_checkpoint_names_follow_the_convention(tmp_path):
+  wd = records.Workdir(str(tmp_path))
+  for bad in ("state", "../checkpoint", "checkpoint/x", ""):
+    with pytest.raises(ValueError, match="must be a file stem starting with 'checkpoint'"):
+      wd.checkpoint_path(bad)
+
+
+def _mlp_params(num_seeds=3):
+  import jax
+  import jax.numpy as jnp
+
+  from fourier_nn import models
+  model = models.MLP(depth=2, width=8)
+  x = jnp.linspace(-1, 1, 5)[:, None]
+  keys = jax.random.split(jax.random.key(0), num_seeds)
+  params = jax.device_get(jax.vmap(lambda k: model.init(k, x))(keys))
+  return model, x, params
+
+
+def test_params_roundtrip_with_flax_mlp(tmp_path):
+  import jax
+  model, x, params = _mlp_params()
+  d = str(tmp_path / "r")
+  records.Workdir(d).save(**ARGS, params=params)
+  assert records.PARAMS_FILE in os.listdir(d)
+  with open(os.path.join(d, records.MANIFEST)) as f:
+    manifest = json.load(f)
+  assert manifest["schema_version"] == 2 and records.PARAMS_FILE in manifest["files"]
+  with np.load(os.path.join(d, records.PARAMS_FILE)) as z:
+    # One key per leaf, "/"-joined path (e.g. "params/hidden_0/dense/kernel"), seed axis first.
+    want = {"/".join(k.key for k in path)
+            for path, _ in jax.tree_util.tree_leaves_with_path(params)}
+    assert set(z.files) == want and all(k.startswith("params/") for k in want)
+    assert all(z[k].shape[0] == 3 for k in z.files)
+  rec = records.load_record(d)
+  for loaded in (records.load_params(d), records.load_params(rec), rec.params):
+    assert jax.tree.structure(loaded) == jax.tree.structure(params)
+    jax.tree.map(lambda a, b: (np.testing.assert_array_equal(a, b),
+                               np.testing.assert_equal(a.dtype, b.dtype)), loaded, params)
+    for i in range(3):
+      np.testing.assert_array_equal(
+          model.apply(jax.tree.map(lambda a: a[i], loaded), x),
+          model.apply(jax.tree.map(lambda a: a[i], params), x))
+
+
+def test_params_are_checked_and_stale_params_removed(tmp_path):
+  _, _, params = _mlp_params()
+  d = str(tmp_path / "r")
+  records.Workdir(d).save(**ARGS, params=params)
+  # A record saved without params over one with params: no stale params.npz is left.
+  records.Workdir(d, overwrite=True).save(**ARGS)
+  assert records.PARAMS_FILE not in os.listdir(d)
+  with pytest.raises(FileNotFoundError, match="holds no params"):
+    records.load_params(d)
+  # Leaves without a common seed axis are refused before anything is written.
+  one_seed = {"params": {"Dense_0": {"kernel": np.ones((1, 8)), "bias": np.ones(8)}}}
+  with pytest.raises(ValueError, match="seed axis first"):
+    records.Workdir(d, overwrite=True).save(**ARGS, params=one_seed)
+  assert records.load_record(d).summary == {"run": 1}
+  # Tampering with params.npz is detected.
+  records.Workdir(d, overwrite=True).save(**ARGS, params=params)
+  with open(os.path.join(d, records.PARAMS_FILE), "ab") as f:
+    f.write(b"x")
+  with pytest.raises(ValueError, match="params.npz does not match"):
+    records.load_params(d)
+
+
+def test_schema1_record_still_loads(tmp_path):
+  # A record as schema 1 wrote it: the four files and a manifest without params.npz.
+  d = tmp_path / "old"
+  d.mkdir()
+  (d / "config.json").write_text('{\n  "a": 1\n}\n')
+  (d / "metrics.jsonl").write_text('{"step": 0, "loss": null}\n')
+  np.savez(d / "arrays.npz", amplitudes=np.arange(6.0).reshape(2, 3))
+  (d / "summary.json").write_text('{\n  "x": 3\n}\n')
+  files = {n: {"bytes": os.path.getsize(d / n), "sha256": records._sha256(str(d / n))}
+           for n in records.FILES}
+  (d / records.MANIFEST).write_text(json.dumps({"schema_version": 1, "files": files}))
+  rec = records.load_record(str(d))
+  assert rec.config == {"a": 1} and rec.summary == {"x": 3} and rec.params is None
+  assert rec.metrics == [{"step": 0, "loss": None}]
+  np.testing.assert_array_equal(rec.arrays["amplitudes"], np.arange(6.0).reshape(2, 3))
+  with pytest.raises(FileNotFoundError, match="holds no params"):
+    records.load_params(str(d))
+  (d / records.MANIFEST).write_text(json.dumps({"schema_version": 99, "files": files}))
+  with pytest.raises(ValueError, match="schema_version=99"):
+    records.load_record(str(d))
