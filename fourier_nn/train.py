@@ -23,11 +23,9 @@ import numpy as np
 import optax
 from absl import logging
 
-from fourier_nn import records
+from fourier_nn import fileio
 
 PyTree = Any
-# Number of times each jitted program was traced; tests use it to prove "compiled once".
-TRACE_COUNTS: dict[str, int] = {}
 
 
 @dataclasses.dataclass
@@ -76,8 +74,11 @@ def make_step(loss_fn: Callable[[PyTree, PyTree], jax.Array],
   return step
 
 
-def _chunk_logs(num_logs: int, target: int) -> int:
-  """Largest divisor of num_logs that is <= target, so every chunk has the same shape."""
+def _chunk_logs(num_logs: int, target: int | None) -> int:
+  """Largest divisor of num_logs that is <= target (default ~5 % of the run), so every
+  chunk has the same shape."""
+  if target is None:
+    target = max(1, num_logs // 20)
   target = max(1, min(target, num_logs))
   for c in range(target, 0, -1):
     if num_logs % c == 0:
@@ -107,6 +108,8 @@ def train_seeds(
     checkpoint_every: int = 10,
     name: str = "train",
     progress: bool = True,
+    keep_final_checkpoint: bool = False,
+    programs: tuple[Callable, Callable] | None = None,
 ) -> History:
   """Trains ``len(keys)`` seeds of one model at once, full batch.
 
@@ -127,8 +130,12 @@ def train_seeds(
     checkpoint_path: if given, the state is saved there atomically every
       ``checkpoint_every`` chunks, and a run that finds a matching checkpoint resumes from
       it (same numbers as an uninterrupted run: chunk boundaries do not move).
-    name: label for logs and trace counts.
+    name: label for logs.
     progress: log step, loss across seeds and ETA after every chunk.
+    keep_final_checkpoint: also checkpoint the finished run, so that a resume returns it
+      without training (`train_in_groups` keeps finished groups this way).
+    programs: the compiled (init, chunk) pair of an earlier call with the same functions
+      and settings (`train_in_groups` shares them so equal-shaped groups compile once).
 
   Returns:
     `History` (seed axis first).
@@ -141,43 +148,23 @@ def train_seeds(
   if num_seeds < 1:
     raise ValueError("need at least one seed (keys is empty)")
   num_logs = num_steps // log_every
-  if chunk_logs is None:
-    chunk_logs = max(1, num_logs // 20)
   chunk_logs = _chunk_logs(num_logs, chunk_logs)
   num_chunks = num_logs // chunk_logs
 
-  def measure(params, batch, step):
-    out = {"loss": loss_fn(params, batch)}
-    if measure_fn is not None:
-      out["metrics"] = measure_fn(params, batch, step)
-    return out
-
-  step_fn = make_step(loss_fn, optimizer, clip)
-
-  def seed_chunk(state, batch, start):
-    TRACE_COUNTS[name + "/chunk"] = TRACE_COUNTS.get(name + "/chunk", 0) + 1
-
-    def interval(carry, i):
-      state = jax.lax.fori_loop(0, log_every, lambda _, s: step_fn(s, batch), carry)
-      return state, measure(state["params"], batch, start + (i + 1) * log_every)
-
-    return jax.lax.scan(interval, state, jnp.arange(chunk_logs, dtype=jnp.int32))
-
-  def seed_init(key, batch):
-    params = init_fn(key)
-    state = {"params": params, "opt": optimizer.init(params)}
-    return state, measure(params, batch, jnp.int32(0))
-
-  chunk = jax.jit(jax.vmap(seed_chunk, in_axes=(0, batch_axes, None)), donate_argnums=0)
-  init = jax.jit(jax.vmap(seed_init, in_axes=(0, batch_axes)))
+  if programs is None:
+    programs = _programs(init_fn, loss_fn, optimizer, measure_fn, log_every, chunk_logs,
+                         batch_axes, clip)
+  init, chunk = programs
 
   t0 = time.perf_counter()
   state, first = init(keys, batch)
   done_chunks = 0
   logs = [jax.device_get(first)]
   fingerprint = _fingerprint(state, num_steps, log_every, chunk_logs, num_seeds)
+  wall_before = 0.0
   if checkpoint_path and os.path.exists(checkpoint_path):
-    state, logs, done_chunks = _load_checkpoint(checkpoint_path, state, logs[0], fingerprint)
+    state, logs, done_chunks, wall_before = _load_checkpoint(checkpoint_path, state, logs[0],
+                                                             fingerprint)
     logging.info("%s: resumed from %s at step %d", name, checkpoint_path,
                  done_chunks * chunk_logs * log_every)
 
@@ -212,7 +199,11 @@ def train_seeds(
                     done_chunks * chunk_logs * log_every)
       break
     if checkpoint_path and done_chunks % checkpoint_every == 0 and done_chunks < num_chunks:
-      _save_checkpoint(checkpoint_path, state, logs, done_chunks, fingerprint)
+      _save_checkpoint(checkpoint_path, state, logs, done_chunks, fingerprint,
+                       wall_before + time.perf_counter() - t0)
+  if checkpoint_path and keep_final_checkpoint and done_chunks > start_chunk:
+    _save_checkpoint(checkpoint_path, state, logs, done_chunks, fingerprint,
+                     wall_before + time.perf_counter() - t0)
 
   # Concatenate the log pieces along the step axis: [S, 1 + done*chunk_logs, ...].
   first_piece = jax.tree_util.tree_map(lambda a: a[:, None], logs[0])
@@ -225,7 +216,36 @@ def train_seeds(
   state = jax.device_get(state)
   return History(steps=steps, loss=loss, metrics=merged.get("metrics"), diverged=diverged,
                  diverged_step=diverged_step, params=state["params"], opt_state=state["opt"],
-                 wall_time=time.perf_counter() - t0)
+                 wall_time=wall_before + time.perf_counter() - t0)
+
+
+def _programs(init_fn, loss_fn, optimizer, measure_fn, log_every: int, chunk_logs: int,
+              batch_axes, clip):
+  """The jitted, seed-vmapped (init, chunk) programs of `train_seeds`."""
+
+  def measure(params, batch, step):
+    out = {"loss": loss_fn(params, batch)}
+    if measure_fn is not None:
+      out["metrics"] = measure_fn(params, batch, step)
+    return out
+
+  step_fn = make_step(loss_fn, optimizer, clip)
+
+  def seed_chunk(state, batch, start):
+    def interval(carry, i):
+      state = jax.lax.fori_loop(0, log_every, lambda _, s: step_fn(s, batch), carry)
+      return state, measure(state["params"], batch, start + (i + 1) * log_every)
+
+    return jax.lax.scan(interval, state, jnp.arange(chunk_logs, dtype=jnp.int32))
+
+  def seed_init(key, batch):
+    params = init_fn(key)
+    state = {"params": params, "opt": optimizer.init(params)}
+    return state, measure(params, batch, jnp.int32(0))
+
+  chunk = jax.jit(jax.vmap(seed_chunk, in_axes=(0, batch_axes, None)), donate_argnums=0)
+  init = jax.jit(jax.vmap(seed_init, in_axes=(0, batch_axes)))
+  return init, chunk
 
 
 def _fingerprint(state, num_steps, log_every, chunk_logs, num_seeds) -> str:
@@ -237,7 +257,8 @@ def _fingerprint(state, num_steps, log_every, chunk_logs, num_seeds) -> str:
   return hashlib.sha256(desc.encode()).hexdigest()[:16]
 
 
-def _save_checkpoint(path: str, state, logs, done_chunks: int, fingerprint: str) -> None:
+def _save_checkpoint(path: str, state, logs, done_chunks: int, fingerprint: str,
+                     wall_time: float) -> None:
   arrays = {f"state/{i}": np.asarray(x)
             for i, x in enumerate(jax.tree_util.tree_leaves(jax.device_get(state)))}
   for j, piece in enumerate(logs):
@@ -246,11 +267,12 @@ def _save_checkpoint(path: str, state, logs, done_chunks: int, fingerprint: str)
   arrays["meta/done_chunks"] = np.asarray(done_chunks)
   arrays["meta/num_pieces"] = np.asarray(len(logs))
   arrays["meta/fingerprint"] = np.asarray(fingerprint)
-  records.atomic_savez(path, arrays)
+  arrays["meta/wall_time"] = np.asarray(wall_time)
+  fileio.savez_atomic(path, arrays)
 
 
 def _load_checkpoint(path: str, state_like, log_like, fingerprint: str):
-  """Returns (state, log pieces, chunks done) from a checkpoint written by this run shape."""
+  """(state, log pieces, chunks done, wall time so far) from a checkpoint of this run shape."""
   with np.load(path) as z:
     if str(z["meta/fingerprint"]) != fingerprint:
       raise ValueError(f"checkpoint {path} is from a different run configuration; "
@@ -262,4 +284,85 @@ def _load_checkpoint(path: str, state_like, log_like, fingerprint: str):
     logs = [jax.tree_util.tree_unflatten(
         log_def, [z[f"log{j}/{i}"] for i in range(log_def.num_leaves)])
             for j in range(int(z["meta/num_pieces"]))]
-    return state, logs, int(z["meta/done_chunks"])
+    wall = float(z["meta/wall_time"]) if "meta/wall_time" in z.files else 0.0
+    return state, logs, int(z["meta/done_chunks"]), wall
+
+
+def train_in_groups(
+    init_fn: Callable[[jax.Array], PyTree],
+    loss_fn: Callable[[PyTree, PyTree], jax.Array],
+    optimizer: optax.GradientTransformation,
+    batch: PyTree,
+    keys: jax.Array,
+    num_steps: int,
+    log_every: int,
+    measure_fn: Callable[[PyTree, PyTree, jax.Array], PyTree] | None = None,
+    *,
+    group_size: int,
+    batch_axes: Any = None,
+    checkpoint_path: Callable[[int], str] | None = None,
+    name: str = "train",
+    **kwargs,
+) -> History:
+  """`train_seeds` over the seeds in groups of ``group_size``, one program after another.
+
+  Every group has the same shape (the last is padded by repeating its last seed, dropped
+  from the result), so the program compiles once. With ``checkpoint_path`` (group index
+  -> path) each group checkpoints as `train_seeds` does, and a finished group keeps its
+  final checkpoint, so a resume skips it; remove the files when the record is written
+  (`records.Workdir.save` does).
+
+  Args:
+    group_size: seeds per program (>= 1; >= len(keys): one group).
+    batch_axes: as `train_seeds`; leaves with axis 0 are sliced per group.
+    **kwargs: further `train_seeds` options (chunk_logs, checkpoint_every, clip, ...).
+
+  Returns:
+    One `History` over all seeds in their original order. A group whose seeds all
+    diverged stops early; its loss and metrics are padded with NaN to the full length.
+  """
+  P = int(keys.shape[0])
+  g = max(1, min(int(group_size), P))
+  groups = [np.arange(s, min(s + g, P)) for s in range(0, P, g)]
+  if len(groups) > 1 and groups[-1].size < g:  # pad: every group has the same shape
+    groups[-1] = np.concatenate([groups[-1], np.full(g - groups[-1].size, groups[-1][-1])])
+  axes = batch_axes if batch_axes is not None else jax.tree_util.tree_map(lambda _: None, batch)
+  num_logs = num_steps // log_every if num_steps > 0 and log_every > 0 else 1
+  chunk_logs = _chunk_logs(num_logs, kwargs.pop("chunk_logs", None))
+  programs = _programs(init_fn, loss_fn, optimizer, measure_fn, log_every, chunk_logs,
+                       batch_axes, kwargs.get("clip"))
+  hists = []
+  for gi, idx in enumerate(groups):
+    if len(groups) > 1:
+      logging.info("%s: group %d/%d, %d seeds", name, gi + 1, len(groups), idx.size)
+    part = jax.tree_util.tree_map(lambda a, ax: a if ax is None else a[idx], batch, axes,
+                                  is_leaf=lambda x: x is None)
+    hists.append(train_seeds(
+        init_fn, loss_fn, optimizer, part, keys[idx], num_steps, log_every, measure_fn,
+        batch_axes=batch_axes, checkpoint_path=checkpoint_path(gi) if checkpoint_path else None,
+        keep_final_checkpoint=len(groups) > 1, name=name, chunk_logs=chunk_logs,
+        programs=programs, **kwargs))
+  if len(hists) == 1:
+    return hists[0]
+  L = max(h.loss.shape[1] for h in hists)
+  steps = next(h.steps for h in hists if h.loss.shape[1] == L)
+
+  def cat_time(*parts):  # [g, L', ...] along the seed axis, NaN-padding short groups to L
+    parts = [np.asarray(p) for p in parts]
+    if any(p.shape[1] != L for p in parts):
+      parts = [np.pad(p.astype(np.float64), [(0, 0), (0, L - p.shape[1])] +
+                      [(0, 0)] * (p.ndim - 2), constant_values=np.nan) for p in parts]
+    return np.concatenate(parts)[:P]
+
+  def cat_seeds(*trees):
+    return jax.tree_util.tree_map(lambda *a: np.concatenate([np.asarray(x) for x in a])[:P],
+                                  *trees)
+
+  metrics = (jax.tree_util.tree_map(cat_time, *[h.metrics for h in hists])
+             if hists[0].metrics is not None else None)
+  return History(steps=steps, loss=cat_time(*[h.loss for h in hists]), metrics=metrics,
+                 diverged=cat_seeds(*[h.diverged for h in hists]),
+                 diverged_step=cat_seeds(*[h.diverged_step for h in hists]),
+                 params=cat_seeds(*[h.params for h in hists]),
+                 opt_state=cat_seeds(*[h.opt_state for h in hists]),
+                 wall_time=float(sum(h.wall_time for h in hists)))
