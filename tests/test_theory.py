@@ -10,6 +10,7 @@ import scipy.special
 import scipy.stats
 from scipy.interpolate import CubicSpline
 
+from fourier_nn import theory
 from fourier_nn import theory as th
 
 
@@ -428,3 +429,143 @@ def test_fit_power_law_and_basri_circle_exponent():
   steps = th.convergence_steps(th.circle_eigenvalues(ke) * 1001, 0.01, 0.05, 1.0)
   p = th.fit_power_law(ke, steps).p
   assert 1.95 < p < 2.1, p
+
+
+@pytest.mark.parametrize("d", [3, 5, 10])
+def test_gegenbauer_normalisations_against_scipy_and_quadrature(d):
+  t = np.linspace(-1, 1, 41)
+  lam = (d - 2) / 2
+  for k in range(6):
+    c = scipy.special.eval_gegenbauer(k, lam, t)
+    # rtol alone is ill-posed at the roots (scipy: -3e-15 where the recurrence gives 0)
+    np.testing.assert_allclose(theory.gegenbauer(k, d, t, "standard"), c, rtol=1e-12,
+                               atol=1e-13 * np.abs(c).max())
+    p1 = theory.gegenbauer(k, d, t, "unit_at_one")
+    assert p1[-1] == pytest.approx(1.0)
+    if d == 3:  # Gegenbauer 1/2 = Legendre
+      np.testing.assert_allclose(p1, scipy.special.eval_legendre(k, t), atol=1e-12)
+  # unit_l2: orthonormal for the law of t = <ζ, x>, x uniform on S^{d-1}:
+  # density Γ(d/2)/(√π Γ((d-1)/2)) (1 - t²)^{(d-3)/2}; Gauss–Jacobi is exact for these.
+  tq, wq = scipy.special.roots_jacobi(40, (d - 3) / 2, (d - 3) / 2)
+  wq = wq * math.gamma(d / 2) / (math.sqrt(math.pi) * math.gamma((d - 1) / 2))
+  P = np.stack([theory.gegenbauer(k, d, tq, "unit_l2") for k in range(6)])
+  np.testing.assert_allclose((P * wq) @ P.T, np.eye(6), atol=1e-10)
+
+
+def test_fit_log_rate_recovers_exponential_rate_and_window():
+  steps = np.arange(0, 200)
+  q = 0.97
+  p = 5.0 * q ** steps
+  p[100:] = 1e-3 * (-1) ** steps[100:]  # a noise floor after the early phase
+  rate, end = theory.fit_log_rate(steps, p, 0.1)
+  first = int(np.ceil(np.log(0.1) / np.log(q)))  # first t with q^t < 0.1
+  assert end == first
+  assert rate == pytest.approx(-np.log(q), rel=1e-10)
+  rate2, end2 = theory.fit_log_rate(steps, p, 0.1, end_step=30)
+  assert end2 == 30 and rate2 == pytest.approx(-np.log(q), rel=1e-10)
+  assert theory.first_crossing(steps, np.abs(p) / 5.0, 0.1, below=True) == first
+
+
+def test_gradient_descent_mse_equals_explicit_gd_at_train_and_test_points():
+  rng = np.random.default_rng(0)
+  A = rng.standard_normal((5, 5))
+  K = A @ A.T + 0.1 * np.eye(5)
+  Ke = rng.standard_normal((7, 5))
+  r0 = rng.standard_normal(5)
+  lr, n, T = 0.3 / np.linalg.eigvalsh(K)[-1], 5, 40
+  y = rng.standard_normal(5)
+  h0 = rng.standard_normal(7)
+  fx, fh = theory.gradient_descent_mse(K, y, lr, scale=2.0 / n)([0, 17, T], y + r0, h0, Ke)
+  res, dh = fx - y, fh - h0
+  r, h = r0.copy(), np.zeros(7)
+  hist = {0: (r.copy(), h.copy())}
+  for t in range(1, T + 1):
+    h = h - lr * (2.0 / n) * Ke @ r
+    r = r - lr * (2.0 / n) * K @ r
+    hist[t] = (r.copy(), h.copy())
+  for i, t in enumerate([0, 17, T]):
+    np.testing.assert_allclose(res[i], hist[t][0], atol=1e-12)
+    np.testing.assert_allclose(dh[i], hist[t][1], atol=1e-12)
+
+
+# ----------------------------------------------------------------------------------------
+# Shared helpers moved out of the drivers: crossings, group statistics, convergence times.
+
+
+def test_first_crossing_matches_hand_computed_crossing():
+  steps = np.array([0, 10, 20, 30, 40])
+  loss = np.array([[5.0, 0.2, 0.06, 0.049, 0.01],   # first < 0.05 at step 30
+                   [5.0, 0.05, 0.05, 0.05, 0.05],   # never strictly below
+                   [0.01, 1.0, 1.0, 1.0, 1.0],      # already below at init
+                   [5.0, np.nan, 0.0, 0.0, 0.0],    # diverged (NaN) then "0": step 20
+                   [5.0, 1.0, 0.5, 0.3, 0.1]])      # relative level 0.6: step 20
+  level = np.array([0.05, 0.05, 0.05, 0.05, 0.6])
+  got = theory.first_crossing(steps, loss, level, below=True)
+  np.testing.assert_array_equal(got, [30.0, np.nan, 0.0, 20.0, 20.0])
+  amp = np.array([[0.1, 0.5, 0.4, 0.9, 1.0], [0.0, 0.1, np.inf, 0.2, 0.3]])
+  np.testing.assert_array_equal(theory.first_crossing(steps, amp, 0.5), [10.0, np.nan])
+
+
+def test_group_stats_mean_median_and_fraction():
+  conv = np.array([[100.0, 300.0, np.nan], [50.0, np.nan, np.nan]])  # 2 groups x 3 runs
+  s = theory.group_stats(conv)
+  np.testing.assert_allclose(s["mean_steps"], [200.0, 50.0])
+  np.testing.assert_allclose(s["std_steps"], [np.std([100, 300], ddof=1), 0.0])
+  # Median counts non-converged runs as +inf: (100, 300, inf) -> 300; (50, inf, inf) -> inf.
+  np.testing.assert_array_equal(s["median_steps"], [300.0, np.nan])
+  np.testing.assert_allclose(s["frac_converged"], [2 / 3, 1 / 3])
+
+
+def test_mean_ci_against_scipy():
+  x = np.array([1.0, 2.0, 4.0, 7.0, np.nan])
+  m, (lo, hi) = theory.mean_ci(x)
+  ref = scipy.stats.t.interval(0.95, 3, loc=3.5, scale=scipy.stats.sem([1, 2, 4, 7]))
+  assert m == 3.5 and lo == pytest.approx(ref[0]) and hi == pytest.approx(ref[1])
+  assert theory.mean_ci([2.0]) == (2.0, [None, None])
+
+
+def test_convergence_time_equals_matrix_iteration():
+  rng = np.random.default_rng(0)
+  A = rng.normal(size=(12, 12))
+  K = A @ A.T / 12 + 0.2 * np.eye(12)  # condition number ~ 30: a few hundred steps
+  lam, V = theory.eigh(K)
+  r0 = rng.normal(size=12)
+  lr, scale = 0.3, 1.0 / lam[0]
+  level = 0.02 * float(r0 @ r0)
+  got = theory.convergence_time(lam, V.T @ r0, lr, scale, level, 100_000)
+  r, t = r0.copy(), 0
+  M = np.eye(12) - lr * scale * K
+  while r @ r >= level:
+    r = M @ r
+    t += 1
+  assert got == t
+  assert np.isnan(theory.convergence_time(lam, V.T @ r0, lr, scale, level, t - 1))
+
+
+def test_convergence_time_with_a_growing_mode_equals_iteration():
+  """η s λ_max = 2.05: linearised GD diverges along the top mode, but a small coefficient
+  there lets the residual dip below the level first; after that it is never reached."""
+  lam = np.array([2.05, 1.0, 0.3, 0.05])
+  c = np.array([1e-3, 1.0, 1.0, 1.0])
+  level = 0.05
+  got = theory.convergence_time(lam, c, 1.0, 1.0, level, 10_000)
+  r, t = c.copy(), 0
+  while r @ r >= level:
+    r = (1 - lam) * r
+    t += 1
+  assert got == t and t > 10
+  c[0] = 0.3  # now the growing mode exceeds the level before the others decay
+  assert np.isnan(theory.convergence_time(lam, c, 1.0, 1.0, level, 10_000_000))
+
+
+def test_sign_net_eigenvalues_on_circle_and_sphere():
+  """Basri's net as trained here: ×2 with the unscaled trained bias, on the circle and on
+  S² (Funk–Hecke of the same kernel; its circle case agrees with the closed form)."""
+  k = np.arange(0, 9)
+  np.testing.assert_allclose(theory.sign_net_eigenvalues(k, 2, bias=True),
+                             2 * theory.circle_eigenvalues(k, bias=True), rtol=1e-15)
+  np.testing.assert_allclose(
+      theory.sphere_eigenvalues(lambda u: theory.sign_net_ntk(u, True), 2, k),
+      theory.sign_net_eigenvalues(k, 2, bias=True), atol=1e-13)
+  mu3 = theory.sign_net_eigenvalues(k, 3, bias=False)
+  np.testing.assert_allclose(mu3[[3, 5, 7]], 0.0, atol=1e-14)  # odd k ≥ 3 vanish w/o bias

@@ -1,0 +1,72 @@
+"""Kernel-regime theory: eigen-analysis, per-mode flow, closed-form spectra, LFP, laws.
+
+A package of four modules, every name re-exported here (``theory.eigh`` etc.):
+
+`theory.flow`
+* `eigh`, `project` — float64 eigendecomposition of a kernel Gram matrix and the
+  coefficients of residuals on its eigenvectors.
+* `kernel_flow` — predicted residuals (or per-mode coefficients) of GD / gradient flow in
+  the kernel regime: r_t = V (1 − η s Λ)^t Vᵀ r_0, or V exp(−η s Λ t) Vᵀ r_0.
+* `gradient_descent_mse` — the same as a neural-tangents-shaped predictor, with test points.
+* `first_crossing` — the first logged step at which a curve passes a level.
+
+`theory.spectra`
+* `circle_eigenvalues` — exact eigenvalues of Basri et al.'s two-layer ReLU NTK on the
+  circle (with and without bias).
+* `sphere_eigenvalues`, `sphere_multiplicity`, `arccos_kernel`, `two_layer_relu_ntk` —
+  eigenvalues of any dot-product kernel on S^{d−1} (Funk–Hecke), Cao et al. 2019.
+* `sign_net_ntk`, `sign_net_eigenvalues` — the same for Basri's net as trained here.
+* `legendre`, `legendre_all`, `gegenbauer` — the one implementation of the Legendre
+  polynomials of dimension d (and Gegenbauer normalisations).
+
+`theory.lfp`
+* `lfp_multiplier`, `lfp_kernel`, `lfp_interpolant`, `linear_spline`, `cubic_spline` —
+  the Linear Frequency Principle of Zhang, Xu, Luo, Ma 2019 and its long-time limit;
+  `lfp_ntk`, `lfp_time_per_step`, `lfp_data_kernel`, `l2_distance`.
+
+`theory.laws`
+* `convergence_steps`, `convergence_time`, `fit_power_law`, `fit_exponent` —
+  convergence-time laws t ∝ 1/λ ∝ k^p; `fit_log_rate`, `mean_ci`, `group_stats`.
+
+Everything here is NumPy/SciPy in float64 (eigen-analysis is float64 by design; jax x64
+is never switched on). Inputs may be jax arrays; outputs are NumPy arrays.
+
+Normalisations (used throughout):
+  * Integral operators on the circle / sphere are taken with respect to the uniform
+    PROBABILITY measure, (T f)(x) = ∫ κ(xᵀx′) f(x′) dσ(x′). Their eigenvalues are the
+    large-N limits of the eigenvalues of the Gram matrix K/N on N uniform points.
+  * The Fourier transform of the LFP is ĥ(ξ) = ∫ h(x) e^{−2πiξx} dx (ξ in cycles per unit
+    of x), the convention of the Zhang/Luo slides.
+
+References:
+  Basri, Jacobs, Kasten, Kritchman 2019, "The convergence rate of neural networks for
+  learned functions of different frequencies" (NeurIPS).
+  Cao, Fang, Wu, Zhou, Gu 2019, "Towards understanding the spectral bias of deep learning".
+  Cho & Saul 2009, "Kernel methods for deep learning" (arc-cosine kernels).
+  Zhang, Xu, Luo, Ma 2019, "Explicitizing an implicit bias of the frequency principle in
+  two-layer neural networks" (LFP).
+"""
+from fourier_nn.theory.flow import (eigh, first_crossing, gradient_descent_mse, kernel_flow,
+                                    mode_factors, project)
+from fourier_nn.theory.laws import (PowerLawFit, convergence_steps, convergence_time,
+                                    fit_exponent, fit_log_rate, fit_power_law, group_stats,
+                                    mean_ci)
+from fourier_nn.theory.lfp import (cubic_spline, l2_distance, lfp_data_kernel,
+                                   lfp_interpolant, lfp_kernel, lfp_multiplier, lfp_ntk,
+                                   lfp_time_per_step, linear_spline)
+from fourier_nn.theory.spectra import (GEGENBAUER_NORMS, arccos_kernel, circle_eigenvalues,
+                                       gegenbauer, legendre, legendre_all, sphere_eigenvalues,
+                                       sign_net_eigenvalues, sign_net_ntk,
+                                       sphere_multiplicity, two_layer_relu_ntk)
+
+__all__ = [
+    "eigh", "project", "mode_factors", "kernel_flow", "gradient_descent_mse",
+    "first_crossing",
+    "circle_eigenvalues", "arccos_kernel", "two_layer_relu_ntk",
+    "sphere_multiplicity", "sphere_eigenvalues", "legendre", "legendre_all", "gegenbauer",
+    "GEGENBAUER_NORMS", "sign_net_ntk", "sign_net_eigenvalues",
+    "lfp_multiplier", "lfp_kernel", "lfp_interpolant", "linear_spline", "cubic_spline",
+    "lfp_ntk", "lfp_time_per_step", "lfp_data_kernel", "l2_distance",
+    "convergence_steps", "convergence_time", "fit_power_law", "fit_exponent", "PowerLawFit",
+    "fit_log_rate", "mean_ci", "group_stats",
+]
