@@ -1,6 +1,16 @@
 """Inputs and targets. Key in, arrays out; nothing here trains or measures.
 
 Shapes: inputs are [N, d]; targets [N] (or [S, N] when they differ per seed).
+
+* grids and sums of sines (Rahaman Exp 1): `uniform_grid`, `amplitude_profile`,
+  `random_phases`, `sum_of_sines`;
+* the circle and the sphere (Basri, Cao): `sample_circle`, `sample_sphere`,
+  `sphere_inputs` (uniform / piecewise-uniform / anisotropic), `random_directions`,
+  `polar_angle`;
+* targets on them: `sine_target` (sin kθ), `legendre_target` (P_k on S^{d−1}),
+  `harmonic_sum_target` (Σ a_k P_k(⟨ζ_k, x⟩) with its unit component vectors),
+  `unit_normalize`;
+* the LFP's few 1-D points: `lfp_points`, `interval_grid`.
 """
 from __future__ import annotations
 
@@ -11,7 +21,10 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
+from fourier_nn import theory
+
 AMPLITUDE_PROFILES = ("equal", "increasing")
+SPHERE_INPUTS = ("uniform", "piecewise", "anisotropic")
 
 
 def uniform_grid(n: int, dtype=jnp.float32) -> jax.Array:
@@ -64,3 +77,94 @@ def sample_sphere(key: jax.Array, n: int, d: int) -> jax.Array:
   """[n, d] points uniform on the unit sphere S^{d−1} (normalised Gaussians)."""
   x = jax.random.normal(key, (n, d))
   return x / jnp.linalg.norm(x, axis=-1, keepdims=True)
+
+
+def sphere_inputs(key: jax.Array, n: int, d: int, kind: str = "uniform",
+                  mass: float = 0.8, ratio: float = 4.0) -> np.ndarray:
+  """[n, d] float64 unit vectors on S^{d−1} (Cao et al.'s input distributions).
+
+  * ``uniform`` — normalised Gaussians;
+  * ``piecewise`` — piecewise-uniform: uniform, then x₁ ← ±|x₁| with P(+) = ``mass``:
+    density 2·mass on the hemisphere x₁ > 0 and 2·(1 − mass) on x₁ < 0 (4 : 1 at 0.8);
+  * ``anisotropic`` — angular central Gaussian: g ~ N(0, diag(s_j²)),
+    s_j = ratio^{−j/(d−1)} (j = 0…d−1, ratio = s_0/s_{d−1}), x = g/‖g‖ (on the sphere, so
+    a dot-product kernel stays one).
+  """
+  k1, k2 = jax.random.split(key)
+  g = np.asarray(jax.random.normal(k1, (n, d)), np.float64)
+  if kind == "anisotropic":
+    g = g * (float(ratio) ** (-np.arange(d) / max(d - 1, 1)))[None, :]
+  x = g / np.linalg.norm(g, axis=1, keepdims=True)
+  if kind == "piecewise":
+    up = np.asarray(jax.random.bernoulli(k2, mass, (n,)))
+    x[:, 0] = np.where(up, 1.0, -1.0) * np.abs(x[:, 0])
+  elif kind not in ("uniform", "anisotropic"):
+    raise ValueError(f"inputs={kind!r} is not supported; choose one of {SPHERE_INPUTS}")
+  return x
+
+
+def random_directions(key: jax.Array, num: int, d: int) -> np.ndarray:
+  """[num, d] independent uniform unit vectors ζ_k (float64)."""
+  z = np.asarray(jax.random.normal(key, (num, d)), np.float64)
+  return z / np.linalg.norm(z, axis=1, keepdims=True)
+
+
+def polar_angle(x: ArrayLike, axis: int = -1) -> np.ndarray:
+  """[N] angle (float64) between unit vectors x[N, d] and the last coordinate axis."""
+  x = np.asarray(x, np.float64)
+  return np.arccos(np.clip(x[:, axis], -1.0, 1.0))
+
+
+def sine_target(theta: ArrayLike, k: float, phase: ArrayLike = 0.0) -> np.ndarray:
+  """sin(k(θ + φ)) in float64 for θ[..., N] and φ broadcast against θ[..., :1]."""
+  theta = np.asarray(theta, np.float64)
+  return np.sin(k * (theta + np.asarray(phase, np.float64)))
+
+
+def legendre_target(x: ArrayLike, k: int) -> np.ndarray:
+  """P_k(x_d) of dimension d (P_k(1) = 1) for unit inputs x[N, d], float64; on S² the
+  classical Legendre polynomial of the polar angle's cosine (Basri's S² targets)."""
+  x = np.asarray(x, np.float64)
+  return theory.legendre(int(k), x.shape[-1], x[..., -1])
+
+
+def unit_normalize(y: ArrayLike, axis: int = -1) -> np.ndarray:
+  """y / ‖y‖₂ along ``axis`` (float64)."""
+  y = np.asarray(y, np.float64)
+  return y / np.linalg.norm(y, axis=axis, keepdims=True)
+
+
+def harmonic_sum_target(x: np.ndarray, zeta: np.ndarray, degrees, amplitudes,
+                        norm: str = "unit_at_one") -> tuple[np.ndarray, np.ndarray]:
+  """Cao et al.'s target y_i = Σ_k a_k P_k(⟨ζ_k, x_i⟩) and its unit component vectors.
+
+  Args:
+    x: [N, d] unit inputs.
+    zeta: [K, d] unit directions.
+    degrees, amplitudes: [K].
+    norm: Gegenbauer normalisation (`theory.gegenbauer`).
+
+  Returns:
+    y [N], v [K, N] (float64; v_k = (P_k(⟨ζ_k, x_i⟩))_i / ‖·‖).
+  """
+  d = x.shape[1]
+  comps = np.stack([theory.gegenbauer(k, d, x @ z, norm) for k, z in zip(degrees, zeta)])
+  y = np.asarray(amplitudes, np.float64) @ comps
+  return y, unit_normalize(comps)
+
+
+def lfp_points(x_train: Sequence[float], target_freq: float) -> tuple[np.ndarray, np.ndarray]:
+  """Sorted 1-D training points and y = sin(2π · target_freq · x) (float64)."""
+  x = np.sort(np.asarray(x_train, np.float64))
+  return x, np.sin(2.0 * np.pi * target_freq * x)
+
+
+def interval_grid(x: np.ndarray, margin: float, num: int) -> tuple[np.ndarray, np.ndarray]:
+  """An evaluation grid over [min x − margin, max x + margin] that contains the points x.
+
+  Returns:
+    grid [G] (sorted, ``num`` points plus the x), in_range [G] (grid within [min x, max x]).
+  """
+  grid = np.linspace(x[0] - margin, x[-1] + margin, num)
+  grid = np.unique(np.concatenate([grid, x]))  # knots on the grid: exact range ends
+  return grid, (grid >= x[0]) & (grid <= x[-1])

@@ -1,4 +1,11 @@
-"""Flax Linen models: the MLP used across the experiments.
+"""Flax Linen models: every network of the experiments.
+
+* `MLP` — the fully-connected net (Rahaman's 6×256 ReLU net, the F-Principle tanh nets,
+  Basri's deep and residual nets with ``init_scheme="kaiming_normal"``, ``residual=True``).
+* `TwoLayerReLU` — the two-layer ReLU family of the kernel papers: Basri et al.'s
+  (fixed ±1 outer signs, bias zero-initialised and trained or absent, scale κ), Cao et
+  al.'s (both layers Gaussian, outer layer trained or frozen) and the LFP form
+  Σ wᵢ ReLU(rᵢ(x + lᵢ)) of Zhang, Xu, Luo, Ma.
 
 Nothing here is stateful: a model is a description, `init` gives a params pytree and
 `apply(params, x)` is a pure function of it.
@@ -10,6 +17,8 @@ Init schemes (``init_scheme=``):
   * ``"ntk"``   — NTK parameterisation (Jacot et al. 2018): W, b ~ N(0, 1) and the layer
     computes ``w_std / sqrt(fan_in) * x @ W + b_std * b``. Its infinite-width kernels are
     `fourier_nn.kernels.mlp_kernels(..., parameterization="ntk")`.
+  * ``"kaiming_normal"`` — Basri et al.'s PyTorch deep nets: W ~ N(0, 1/(3 fan_in))
+    (``torch.nn.init.kaiming_normal_(W, a=√5)``), b ~ U(±1/√fan_in).
 """
 from __future__ import annotations
 
@@ -18,6 +27,7 @@ from typing import Any, Callable, Sequence
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 ACTIVATIONS: dict[str, Callable[[jax.Array], jax.Array]] = {
     "relu": jax.nn.relu,
@@ -28,7 +38,7 @@ ACTIVATIONS: dict[str, Callable[[jax.Array], jax.Array]] = {
     "softplus": jax.nn.softplus,
     "identity": lambda x: x,
 }
-INITS = ("flax", "torch", "ntk")
+INITS = ("flax", "torch", "ntk", "kaiming_normal")
 
 
 def get_activation(name: str) -> Callable[[jax.Array], jax.Array]:
@@ -50,6 +60,11 @@ def _torch_uniform(fan_in: int):
   return init
 
 
+def _kaiming_normal_a_sqrt5(key, shape, dtype=jnp.float32):
+  # torch.nn.init.kaiming_normal_(W, a=√5): std = √(2/(1 + 5)) / √fan_in.
+  return jax.random.normal(key, shape, dtype) / np.sqrt(3.0 * shape[0])
+
+
 class Dense(nn.Module):
   """A dense layer with a choice of init scheme / parameterisation (see module doc)."""
 
@@ -64,8 +79,9 @@ class Dense(nn.Module):
     fan_in = x.shape[-1]
     if self.init_scheme == "flax":
       return nn.Dense(self.features, use_bias=self.use_bias, name="dense")(x)
-    if self.init_scheme == "torch":
-      w = self.param("kernel", _torch_uniform(fan_in), (fan_in, self.features))
+    if self.init_scheme in ("torch", "kaiming_normal"):
+      w_init = _torch_uniform(fan_in) if self.init_scheme == "torch" else _kaiming_normal_a_sqrt5
+      w = self.param("kernel", w_init, (fan_in, self.features))
       y = x @ w
       if self.use_bias:
         b = self.param("bias", _torch_uniform(fan_in), (self.features,))
@@ -91,8 +107,12 @@ class MLP(nn.Module):
     out_dim: output units.
     activation: a name from `ACTIVATIONS`.
     use_bias: biases on every layer or none.
-    init_scheme: "flax" | "torch" | "ntk" (see module docstring).
+    init_scheme: "flax" | "torch" | "ntk" | "kaiming_normal" (see module docstring).
     w_std, b_std: NTK-parameterisation scales (``init_scheme="ntk"`` only).
+    readout_bias: bias on the output layer (None: as ``use_bias``; Basri's deep nets have
+      none).
+    residual: x ← act(Dense(x)) + x for every hidden layer after the first (Basri's
+      residual MLP; needs equal hidden widths).
 
   ``apply(params, x[N, d]) -> [N, out_dim]``.
 
@@ -111,6 +131,8 @@ class MLP(nn.Module):
   init_scheme: str = "flax"
   w_std: float = 1.0
   b_std: float = 1.0
+  readout_bias: bool | None = None
+  residual: bool = False
 
   def hidden_widths(self) -> tuple[int, ...]:
     return tuple(self.widths) if self.widths is not None else (self.width,) * self.depth
@@ -118,10 +140,12 @@ class MLP(nn.Module):
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
     act = get_activation(self.activation)
-    kw = dict(use_bias=self.use_bias, init_scheme=self.init_scheme, w_std=self.w_std, b_std=self.b_std)
+    kw = dict(init_scheme=self.init_scheme, w_std=self.w_std, b_std=self.b_std)
     for i, n in enumerate(self.hidden_widths()):
-      x = act(Dense(n, name=f"hidden_{i}", **kw)(x))
-    return Dense(self.out_dim, name="readout", **kw)(x)
+      h = act(Dense(n, use_bias=self.use_bias, name=f"hidden_{i}", **kw)(x))
+      x = h + x if (self.residual and i > 0) else h
+    readout_bias = self.use_bias if self.readout_bias is None else self.readout_bias
+    return Dense(self.out_dim, use_bias=readout_bias, name="readout", **kw)(x)
 
 
 def validate_mlp_args(depth: int, width: int, activation: str, init: str) -> None:
@@ -159,3 +183,113 @@ def dense_kernels(params: Any) -> list[jax.Array]:
 def count_params(params: Any) -> int:
   """Total number of scalars in a params pytree (one seed)."""
   return sum(int(x.size) for x in jax.tree_util.tree_leaves(params))
+
+
+OUTER_MODES = ("trained", "frozen", "sign")
+FORMS = ("standard", "shifted")
+INIT_DISTS = ("normal", "sign")
+
+
+def _draw(dist: str, std: float, antisymmetric: bool, mirror: float):
+  """Initializer of a [..., m] parameter: N(0, std²) or ±std; with ``antisymmetric`` the
+  first half is drawn and the second is ``mirror`` × the first (neurons in pairs)."""
+
+  def init(key, shape, dtype=jnp.float32):
+    half = shape[:-1] + (shape[-1] // 2 if antisymmetric else shape[-1],)
+    if dist == "normal":
+      v = std * jax.random.normal(key, half, dtype)
+    else:
+      v = std * jax.random.rademacher(key, half, dtype)
+    return jnp.concatenate([v, mirror * v], axis=-1) if antisymmetric else v
+
+  return init
+
+
+class TwoLayerReLU(nn.Module):
+  """The two-layer ReLU nets of the kernel papers, in the NTK parameterisation (1/√m).
+
+  ``form="standard"``: u(x) = (1/√m) Σ_r a_r ReLU(w_rᵀx + b_r), params ``w`` [d, m]
+  ~ N(0, inner_std²), ``b`` [m] (``bias=True``: zero at init, trained) and the outer
+  weights by ``outer``:
+    * ``"sign"`` — a_r = ±1 fixed, passed to ``apply(params, x, a)`` (not a parameter;
+      Basri et al. 2019: w_r ~ N(0, κ²I), κ = ``inner_std``);
+    * ``"trained"`` — param ``a`` [m] ~ N(0, outer_std²), trained (Cao et al. 2019);
+    * ``"frozen"`` — the same draw behind ``stop_gradient`` (stays at its init).
+  Its infinite-width NTK is `theory.two_layer_relu_ntk` (Basri: ×2 with a trained
+  unscaled bias, see there; Cao: `theory.two_layer_ntk_scaled`).
+
+  ``form="shifted"`` (the LFP net of Zhang, Xu, Luo, Ma 2019):
+  h(x) = (1/√m) Σ_i w_i ReLU(r_iᵀ(x + l_i)), params ``w`` [m] (outer, ~ N(0, outer_std²)),
+  ``r`` [d, m] ~ N(0, inner_std²), ``l`` [d, m] ~ U(−shift_range, shift_range), all
+  trained. ``init_dist="sign"`` draws w, r as ±std (same second moments, exact ⟨r²w²⟩).
+  ``antisymmetric=True`` pairs neuron i with i + m/2 (same r, l; opposite w), so h ≡ 0
+  at initialisation (m even). Its infinite-width NTK in 1-D is `theory.lfp_ntk`.
+
+  ``apply(params, x[N, d]) -> [N]`` (``outer="sign"``: ``apply(params, x, a[m])``).
+
+  >>> net = TwoLayerReLU(width=8, outer="trained")
+  >>> p = net.init(jax.random.key(0), jnp.zeros((1, 3)))
+  >>> sorted(p["params"]), net.apply(p, jnp.ones((5, 3))).shape
+  (['a', 'w'], (5,))
+  """
+
+  width: int
+  form: str = "standard"
+  inner_std: float = 1.0
+  outer: str = "trained"
+  outer_std: float = 1.0
+  bias: bool = False
+  shift_range: float = 1.0
+  antisymmetric: bool = False
+  init_dist: str = "normal"
+
+  @nn.compact
+  def __call__(self, x: jax.Array, a: jax.Array | None = None) -> jax.Array:
+    m, d = self.width, x.shape[-1]
+    if self.form == "shifted":
+      w = self.param("w", _draw(self.init_dist, self.outer_std, self.antisymmetric, -1.0), (m,))
+      r = self.param("r", _draw(self.init_dist, self.inner_std, self.antisymmetric, 1.0), (d, m))
+      l = self.param("l", _uniform(self.shift_range, self.antisymmetric), (d, m))
+      z = x @ r + jnp.sum(r * l, axis=0)[None, :]
+      return jax.nn.relu(z) @ w / np.sqrt(m)
+    if self.form != "standard":
+      raise ValueError(f"form={self.form!r} is not supported; choose one of {FORMS}")
+    w = self.param("w", nn.initializers.normal(self.inner_std), (d, m))
+    z = x @ w
+    if self.bias:
+      b = self.param("b", nn.initializers.zeros, (m,))
+      z = z + b.reshape(1, -1)
+    if self.outer == "sign":
+      if a is None:
+        raise ValueError("TwoLayerReLU(outer='sign') needs the signs: apply(params, x, a)")
+    elif self.outer in ("trained", "frozen"):
+      a = self.param("a", nn.initializers.normal(self.outer_std), (m,))
+      if self.outer == "frozen":
+        a = jax.lax.stop_gradient(a)
+    else:
+      raise ValueError(f"outer={self.outer!r} is not supported; choose one of {OUTER_MODES}")
+    return jax.nn.relu(z) @ a / np.sqrt(m)
+
+
+def _uniform(bound: float, antisymmetric: bool):
+  """Initializer U(−bound, bound); with ``antisymmetric`` both halves are equal."""
+
+  def init(key, shape, dtype=jnp.float32):
+    half = shape[:-1] + (shape[-1] // 2 if antisymmetric else shape[-1],)
+    v = jax.random.uniform(key, half, dtype, -bound, bound)
+    return jnp.concatenate([v, v], axis=-1) if antisymmetric else v
+
+  return init
+
+
+def random_signs(key: jax.Array, width: int) -> jax.Array:
+  """[width] float32 outer signs a_r = ±1 for ``TwoLayerReLU(outer="sign")``."""
+  return jax.random.rademacher(key, (width,), jnp.float32)
+
+
+def second_moments(params: Any) -> tuple[float, float, float]:
+  """(⟨|r|²w²⟩, ⟨|r|²⟩, ⟨w²⟩) over the neurons of a ``form="shifted"`` net, float64."""
+  p = params["params"] if "params" in params else params
+  w = np.asarray(p["w"], np.float64)
+  r2 = np.sum(np.asarray(p["r"], np.float64) ** 2, axis=0)
+  return float(np.mean(r2 * w * w)), float(np.mean(r2)), float(np.mean(w * w))

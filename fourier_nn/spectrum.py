@@ -4,7 +4,6 @@
 * `nudft` — non-uniform DFT along a direction (Xu, Zhang, Luo et al., projection method).
 * `filtered_errors` — Gaussian low/high filtering errors (F-Principle, filtering method).
 * `relative_error` — Δ_F(k) = |ĥ_k − ŷ_k| / |ŷ_k|.
-* `project` — coefficients of residuals on (kernel) eigenvectors.
 
 All functions are pure jax.numpy and may be called inside jit (frequency arguments are
 static: they are checked eagerly, in Python, so bad frequencies fail with a clear message
@@ -133,8 +132,3 @@ def filtered_errors(x: ArrayLike, y: ArrayLike, h: ArrayLike, delta: float) -> t
   e_low = jnp.linalg.norm(y_low - h_low, axis=-1) / jnp.linalg.norm(y_low, axis=-1)
   e_high = jnp.linalg.norm(y_high - h_high, axis=-1) / jnp.linalg.norm(y_high, axis=-1)
   return e_low, e_high
-
-
-def project(residual: ArrayLike, eigvecs: ArrayLike) -> jax.Array:
-  """Coefficients of residuals on eigenvectors: [..., N] @ [N, M] -> [..., M] (= Vᵀr)."""
-  return jnp.asarray(residual) @ jnp.asarray(eigvecs)

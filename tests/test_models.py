@@ -54,3 +54,69 @@ def test_explicit_widths():
 def test_unknown_activation_is_a_clear_error():
   with pytest.raises(ValueError, match="activation='swish' is not supported"):
     _init(models.MLP(depth=1, width=4, activation="swish"))
+
+
+@pytest.mark.parametrize("antisymmetric", [False, True])
+def test_shifted_two_layer_net_matches_numpy(antisymmetric):
+  """The LFP form h(x) = (1/√m) Σ w_i ReLU(r_i(x + l_i)), from an independent loop."""
+  net = models.TwoLayerReLU(width=64, form="shifted", inner_std=1.3, outer_std=0.7,
+                            shift_range=2.0, antisymmetric=antisymmetric)
+  p = net.init(jax.random.key(3), jnp.zeros((1, 1)))["params"]
+  x = np.linspace(-1.5, 1.5, 11)
+  w = np.asarray(p["w"], np.float64)
+  r, l = (np.asarray(p[k], np.float64)[0] for k in ("r", "l"))
+  want = np.array([sum(w[i] * max(r[i] * (xx + l[i]), 0.0) for i in range(64)) / 8.0
+                   for xx in x])
+  got = np.asarray(net.apply({"params": p}, jnp.asarray(x[:, None], jnp.float32)))
+  np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+  assert np.all(np.abs(l) <= 2.0)
+  if antisymmetric:  # ± pairs: the net is identically zero at initialisation
+    assert np.abs(got).max() < 1e-5 and np.abs(want).max() < 1e-12
+    np.testing.assert_array_equal(w[:32], -w[32:])
+    np.testing.assert_array_equal(r[:32], r[32:])
+  else:
+    assert np.abs(want).max() > 0.1
+
+
+@pytest.mark.parametrize("outer,bias", [("sign", False), ("sign", True), ("trained", False),
+                                        ("frozen", False)])
+def test_standard_two_layer_net_matches_numpy_and_freezes_what_it_should(outer, bias):
+  net = models.TwoLayerReLU(width=32, inner_std=2.5, outer=outer, bias=bias)
+  x = jax.random.normal(jax.random.key(0), (7, 3))
+  a = models.random_signs(jax.random.key(1), 32) if outer == "sign" else None
+  args = (x, a) if outer == "sign" else (x,)
+  p = net.init(jax.random.key(2), *args)
+  q = {k: np.asarray(v, np.float64) for k, v in p["params"].items()}
+  assert sorted(q) == sorted(["w"] + (["b"] if bias else []) + ([] if outer == "sign" else ["a"]))
+  np.testing.assert_allclose(np.std(q["w"]), 2.5, rtol=0.2)
+  if bias:
+    np.testing.assert_array_equal(q["b"], 0.0)  # zero at init, then trained
+  a_np = np.asarray(a if outer == "sign" else q["a"], np.float64)
+  want = np.maximum(np.asarray(x, np.float64) @ q["w"] + q.get("b", 0.0), 0) @ a_np / np.sqrt(32)
+  np.testing.assert_allclose(np.asarray(net.apply(p, *args)), want, rtol=1e-5, atol=1e-6)
+  g = jax.grad(lambda pp: jnp.sum(net.apply(pp, *args) ** 2))(p)["params"]
+  if outer == "frozen":
+    np.testing.assert_array_equal(np.asarray(g["a"]), 0.0)
+  if outer == "trained":
+    assert np.abs(np.asarray(g["a"])).max() > 0
+  assert np.abs(np.asarray(g["w"])).max() > 0
+
+
+def test_kaiming_normal_residual_mlp_is_basris_torch_net():
+  """W ~ N(0, 1/(3 fan_in)), b ~ U(±1/√fan_in), bias-free readout, x ← ReLU(Wx+b) + x."""
+  model = models.MLP(depth=3, width=512, init_scheme="kaiming_normal", readout_bias=False,
+                     residual=True)
+  p = model.init(jax.random.key(0), jnp.zeros((1, 2)))["params"]
+  assert "bias" not in p["readout"]
+  w1 = np.asarray(p["hidden_1"]["kernel"])
+  np.testing.assert_allclose(w1.std(), 1 / np.sqrt(3 * 512), rtol=0.02)
+  b1 = np.asarray(p["hidden_1"]["bias"])
+  assert np.abs(b1).max() <= 1 / np.sqrt(512) and np.abs(b1).max() > 0.9 / np.sqrt(512)
+  x = np.asarray(jax.random.normal(jax.random.key(1), (5, 2)), np.float64)
+  h = np.maximum(x @ np.asarray(p["hidden_0"]["kernel"]) + np.asarray(p["hidden_0"]["bias"]), 0)
+  for i in (1, 2):
+    layer = p[f"hidden_{i}"]
+    h = np.maximum(h @ np.asarray(layer["kernel"]) + np.asarray(layer["bias"]), 0) + h
+  want = h @ np.asarray(p["readout"]["kernel"])
+  np.testing.assert_allclose(np.asarray(model.apply({"params": p}, jnp.asarray(x, jnp.float32))),
+                             want, rtol=1e-4, atol=1e-5)

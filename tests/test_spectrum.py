@@ -72,12 +72,6 @@ def test_filtered_errors_limits():
   assert float(e_high) < 1e-5
 
 
-def test_project_recovers_coefficients():
-  q, _ = np.linalg.qr(np.random.default_rng(3).normal(size=(20, 20)))
-  c = np.arange(20.0)
-  np.testing.assert_allclose(spectrum.project(jnp.asarray(q @ c), jnp.asarray(q)), c, atol=1e-3)
-
-
 def test_relative_error():
   np.testing.assert_allclose(spectrum.relative_error(jnp.array([1.0 + 1j]), jnp.array([2.0 + 0j])),
                              [np.sqrt(2) / 2], rtol=1e-6)
