@@ -31,9 +31,10 @@ def run_or_exit(fn: Callable[[], object], prog: str) -> None:
     os._exit(2)  # skip atexit/JAX teardown noise; nothing is left half-written
 
 
-def experiment_main(name: str) -> None:
+def experiment_main(name: str, driver: str | None = None) -> None:
   """The whole absl main of ``scripts/NAME.py``: --config (file[:variants], default
-  fourier_nn/configs/NAME.py), --workdir, --resume; runs fourier_nn.experiments.NAME.run."""
+  fourier_nn/configs/NAME.py), --workdir, --resume, --overwrite; runs
+  ``fourier_nn.experiments.DRIVER.run`` (DRIVER defaults to NAME)."""
   import importlib
 
   from absl import app, flags
@@ -43,11 +44,64 @@ def experiment_main(name: str) -> None:
       "config", config_path(name), "Experiment config file[:variants].", lock_config=True)
   workdir = flags.DEFINE_string("workdir", None, "Directory for the record.", required=True)
   resume = flags.DEFINE_bool("resume", False, "Continue from the checkpoint in --workdir.")
+  overwrite = flags.DEFINE_bool("overwrite", False, "Replace a record already in --workdir.")
 
   def main(argv):
     if len(argv) > 1:
       raise app.UsageError(f"unexpected arguments: {argv[1:]}")
-    exp = importlib.import_module(f"fourier_nn.experiments.{name}")
-    run_or_exit(lambda: exp.run(config.value, workdir.value, resume.value), name)
+    exp = importlib.import_module(f"fourier_nn.experiments.{driver or name}")
+    run_or_exit(lambda: exp.run(config.value, workdir.value, resume.value, overwrite.value),
+                name)
 
-  app.run(main)
+  app.run(main, flags_parser=lambda argv: parse_flags_or_exit(argv, name))
+
+
+def parse_flags_or_exit(argv: list[str], prog: str) -> list[str]:
+  """absl flag parsing, but a bad flag, variant or config key is one line and exit 2."""
+  from absl import flags
+
+  try:
+    return flags.FLAGS(argv)
+  except Exception as e:  # noqa: BLE001 - every parse failure is a user error here
+    msg = _flag_error_message(e, argv, prog)
+  sys.stderr.write(f"{prog}: error: {msg}\n")
+  sys.stderr.flush()
+  os._exit(2)
+
+
+def _flag_error_message(e: Exception, argv: list[str], prog: str) -> str:
+  cause = e
+  while cause.__cause__ is not None or cause.__context__ is not None:
+    cause = cause.__cause__ or cause.__context__
+  if isinstance(cause, (AttributeError, KeyError)):
+    key = str(cause).strip("\"'")
+    bad = [a.split("=", 1)[0][len("--config."):] for a in argv[1:] if a.startswith("--config.")]
+    full = next((b for b in bad if b.split(".")[-1] == key), key)
+    return f"--config.{full} is not a config key of {prog}{_suggest(full, prog)}"
+  text = (str(e) or str(cause) or type(cause).__name__).splitlines()[0].strip()
+  if text.endswith(":") and str(cause):  # "flag --config=…: Error whilst parsing config file:"
+    text = f"{text} {str(cause).splitlines()[0].strip()}"
+  return text
+
+
+def _suggest(key: str, prog: str) -> str:
+  """'; did you mean --config.X?' from the default config's keys (empty if none close)."""
+  import difflib
+  import importlib
+
+  try:
+    cfg = importlib.import_module(f"fourier_nn.configs.{prog}").get_config()
+  except Exception:  # noqa: BLE001 - a suggestion is optional
+    return ""
+
+  def keys(d, prefix=""):
+    for k, v in d.items():
+      yield prefix + k
+      if hasattr(v, "items"):
+        yield from keys(v, prefix + k + ".")
+
+  every = list(keys(cfg))
+  leaf = key.split(".")[-1]
+  close = ([k for k in every if k.split(".")[-1] == leaf]
+           or difflib.get_close_matches(key, every, n=1, cutoff=0.6))
+  return f"; did you mean --config.{close[0]}?" if close else ""

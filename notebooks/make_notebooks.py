@@ -35,8 +35,12 @@ def code(s):
   return nbformat.v4.new_code_cell(s)
 
 
-def experiment_notebook(name, title, intro, notes=""):
-  """A notebook that runs experiment ``name`` (config + driver + figure) and shows its summary."""
+def experiment_notebook(name, title, intro, notes="", driver=None, plot=None):
+  """A notebook that runs experiment ``name`` (config + driver + figure) and shows its summary.
+
+  ``driver`` / ``plot``: the experiments / plotting module when not named like the config.
+  """
+  driver, plot = driver or name, plot or driver or name
   return [
       md(f"# {title}\n\n{intro}"),
       code(INSTALL),
@@ -47,15 +51,15 @@ def experiment_notebook(name, title, intro, notes=""):
 config = cfg_mod.get_config("quick" if VARIANT == "quick" else VARIANT)
 print(config)"""),
       md("## Train, measure, write a record"),
-      code(f"""from fourier_nn.experiments import {name}
+      code(f"""from fourier_nn.experiments import {driver}
 from fourier_nn import records
-path = {name}.run(config, WORKDIR)
+path = {driver}.run(config, WORKDIR, overwrite=True)
 rec = records.load_record(path)
 rec.summary"""),
       md("## Figure: measured vs predicted" + (f"\n{notes}" if notes else "")),
       code(f"""from fourier_nn import plotting
-import fourier_nn.plotting.{name}
-fig = plotting.{name}.figure(rec)
+import fourier_nn.plotting.{plot}
+fig = plotting.{plot}.figure(rec)
 plt.show()"""),
   ]
 
@@ -75,7 +79,7 @@ print(config)'''),
         md("## Train all seeds in one compiled program and write a record"),
         code('''from fourier_nn.experiments import spectral_bias_1d
 from fourier_nn import records
-path = spectral_bias_1d.run(config, WORKDIR)
+path = spectral_bias_1d.run(config, WORKDIR, overwrite=True)
 rec = records.load_record(path)
 {k: rec.summary[k] for k in ["freqs", "first_step_mean_amplitude_0.5", "first_step_mean_amplitude_0.9", "final_loss_mean"]}'''),
         md("## Figures: heatmap (iterations × k), loss, spectral norms, learned function"),
@@ -91,7 +95,8 @@ plt.show()'''),
         "ntk_circle", "Convergence rate per frequency (Basri, Jacobs, Kasten, Kritchman 2019)",
         "A two-layer ReLU net on the unit circle is trained by GD on sin(kθ) for many k at once "
         "(every (k, run) pair is one vmapped 'seed'). The iterations to converge grow like k^p, "
-        "p ≈ 2, as the NTK eigenvalues λ_k ~ k⁻² predict; without bias, odd k ≥ 3 never converge."),
+        "p ≈ 2, as the NTK eigenvalues λ_k ~ k⁻² predict; without bias, odd k ≥ 3 never converge. "
+        "(The S² study is `configs/basri_sphere.py`, same driver.)", driver="basri"),
     "ntk_sphere.ipynb": experiment_notebook(
         "ntk_sphere", "Spectral bias through NTK eigenfunctions on the sphere (Cao et al. 2019)",
         "A two-layer ReLU net on S⁹ fits a sum of Gegenbauer polynomials of degrees 1, 2, 4. "
@@ -113,7 +118,7 @@ import fourier_nn.plotting.lfp
 recs = {}
 for regime in ["linear", "cubic"]:
     config = cfg_mod.get_config(f"{regime},{VARIANT}")
-    recs[regime] = records.load_record(lfp.run(config, os.path.join(WORKDIR, regime)))
+    recs[regime] = records.load_record(lfp.run(config, os.path.join(WORKDIR, regime), overwrite=True))
     print(regime, {k: v for k, v in recs[regime].summary.items() if "dist" in k})'''),
         md("## Learned function vs the splines, and LFP-predicted vs measured residuals"),
         code('''for regime, rec in recs.items():

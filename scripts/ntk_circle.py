@@ -8,4 +8,4 @@ See the config's docstring for settings, expected result and runtime.
 from fourier_nn import cli
 
 if __name__ == "__main__":
-  cli.experiment_main("ntk_circle")
+  cli.experiment_main("ntk_circle", driver="basri")

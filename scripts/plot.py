@@ -1,13 +1,16 @@
 r"""Draws the standard figure of a record: ``python scripts/plot.py --workdir=DIR``.
 
-Writes DIR/figure.png (or --out). Works for any experiment registered in
-`fourier_nn.plotting.FIGURES`.
+Writes DIR/figure.png (or --out: .png, .pdf or .svg). Works for any experiment
+registered in `fourier_nn.plotting.FIGURES`.
 """
 import os
 
-from absl import app, flags, logging
+import matplotlib
 
-from fourier_nn import cli
+matplotlib.use("Agg")  # a script draws headless; the library leaves the backend alone
+from absl import app, flags, logging  # noqa: E402
+
+from fourier_nn import cli  # noqa: E402
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "Directory holding a record.", required=True)
 _OUT = flags.DEFINE_string("out", None, "Output image (default: WORKDIR/figure.png).")

@@ -1,5 +1,8 @@
-"""Test-wide settings: CPU, and no silent rank promotion (as neural-tangents' tests do)."""
+"""Test-wide settings: CPU, and no silent rank promotion (as neural-tangents' tests do);
+the shared fixture that runs a script as a user would."""
 import os
+import subprocess
+import sys
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
@@ -11,6 +14,34 @@ jax.config.update("jax_numpy_rank_promotion", "raise")
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def config_path(name: str) -> str:
+  """Absolute path of fourier_nn/configs/NAME.py."""
+  return os.path.join(REPO, "fourier_nn", "configs", f"{name}.py")
+
+
+def run_script(name: str, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+  """Runs ``python scripts/NAME.py ARGS`` from the repository root on the CPU."""
+  env = dict(os.environ, JAX_PLATFORMS="cpu")
+  return subprocess.run([sys.executable, os.path.join(REPO, "scripts", name), *args],
+                        capture_output=True, text=True, env=env, timeout=timeout, cwd=REPO)
+
+
 @pytest.fixture
 def repo_root():
   return REPO
+
+
+@pytest.fixture
+def script():
+  """``script("lfp.py", "--config=...", ...)`` -> CompletedProcess (stdout, stderr, rc)."""
+  return run_script
+
+
+def assert_one_line_error(r: subprocess.CompletedProcess, prog: str, needle: str) -> str:
+  """A failed run printed exactly one stderr line ``PROG: error: ...`` containing needle."""
+  assert r.returncode != 0, r.stderr[-2000:]
+  lines = [l for l in r.stderr.splitlines() if l.strip()]
+  assert len(lines) == 1, r.stderr[-3000:]
+  assert lines[0].startswith(f"{prog}: error:") and needle in lines[0], lines[0]
+  assert "Traceback" not in r.stderr
+  return lines[0]

@@ -1,42 +1,24 @@
-"""Linear F-Principle experiment: the net, its NTK, the LFP time scale, the script."""
+"""Linear F-Principle experiment: the shifted net's NTK, the LFP time scale, the regimes,
+the script. The net's forward pass: test_models.py; gradient_descent_mse: test_theory.py."""
 import os
-import subprocess
-import sys
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from fourier_nn import kernels, records, theory
+from conftest import config_path
+from fourier_nn import kernels, models, records, theory
 from fourier_nn.configs.lfp import get_config
 from fourier_nn.experiments import lfp
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CONFIG = os.path.join(REPO, "fourier_nn", "configs", "lfp.py")
+CONFIG = config_path("lfp")
 X = np.array([-1.0, -0.72, -0.45, -0.1, 0.15, 0.42, 0.7, 1.0])
 
 
-def _script(name, *args, timeout=600):
-  env = dict(os.environ, JAX_PLATFORMS="cpu")
-  return subprocess.run([sys.executable, os.path.join(REPO, "scripts", name), *args],
-                        capture_output=True, text=True, env=env, timeout=timeout, cwd=REPO)
-
-
-@pytest.mark.parametrize("antisymmetric", [False, True])
-def test_forward_matches_numpy(antisymmetric):
-  p = lfp.init_params(jax.random.key(3), 64, 1.3, 0.7, 2.0, antisymmetric)
-  x = np.linspace(-1.5, 1.5, 11)
-  w, r, l = (np.asarray(p[k], np.float64) for k in ("w", "r", "l"))
-  want = np.array([sum(w[i] * max(r[i] * (xx + l[i]), 0.0) for i in range(64)) / 8.0
-                   for xx in x])
-  got = np.asarray(lfp.apply(p, jnp.asarray(x, jnp.float32)))
-  np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
-  assert np.all(np.abs(l) <= 2.0)
-  if antisymmetric:  # ± pairs: the net is identically zero at initialisation
-    assert np.abs(got).max() < 1e-5 and np.abs(want).max() < 1e-12
-  else:
-    assert np.abs(want).max() > 0.1
+def _shifted_net(width, r_std, w_std, l_range, antisymmetric, dist="normal"):
+  return models.TwoLayerReLU(width=width, form="shifted", inner_std=r_std, outer_std=w_std,
+                             shift_range=l_range, antisymmetric=antisymmetric, init_dist=dist)
 
 
 @pytest.mark.parametrize("r_std,w_std", [(10.0, 10.0), (100.0, 0.01)])
@@ -44,12 +26,13 @@ def test_empirical_ntk_matches_closed_form(r_std, w_std):
   """Autodiff NTK of a wide net at init vs the closed-form infinite-width Θ̄ (measured
   moments). 'sign' init: only the l positions fluctuate, ~1 % at m = 20 000; the formula
   with a wrong l-range L is off by > 8 %."""
-  p = lfp.init_params(jax.random.key(0), 20_000, r_std, w_std, 2.0, True, "sign")
-  mom = lfp.moments(p)
+  net = _shifted_net(20_000, r_std, w_std, 2.0, True, "sign")
+  p = net.init(jax.random.key(0), jnp.zeros((1, 1)))
+  mom = models.second_moments(p)
   np.testing.assert_allclose(mom, (r_std**2 * w_std**2, r_std**2, w_std**2), rtol=1e-5)
-  emp = np.asarray(kernels.empirical_ntk(lfp.apply, p, jnp.asarray(X, jnp.float32)),
+  emp = np.asarray(kernels.empirical_ntk(net.apply, p, jnp.asarray(X[:, None], jnp.float32)),
                    np.float64)
-  err = lambda L: np.linalg.norm(emp - lfp.ntk_limit(X, X, *mom, L)) / np.linalg.norm(emp)
+  err = lambda L: np.linalg.norm(emp - theory.lfp_ntk(X, X, *mom, L)) / np.linalg.norm(emp)
   assert err(2.0) < 0.03, err(2.0)
   assert err(3.0) > 0.08, err(3.0)
 
@@ -62,52 +45,31 @@ def test_lfp_time_scale_matches_ntk_flow(r_std, w_std, steps):
   r2, w2 = r_std**2, w_std**2
   n, L = X.size, 2.0
   y = np.sin(2 * np.pi * X)
-  K = lfp.ntk_limit(X, X, r2 * w2, r2, w2, L)
+  K = theory.lfp_ntk(X, X, r2 * w2, r2, w2, L)
   lr = 0.9 * n / np.linalg.eigvalsh(K)[-1]
   t = np.arange(0, steps + 1, steps // 100)
-  r_ntk, _ = lfp.kernel_prediction(
-      K, K[:1], -y, lambda lam: theory.mode_factors(lam, lr, t, scale=2.0 / n))
-  KL = lfp.lfp_data_kernel(X, X, r2 * w2, r2, w2, 50.0)
+  r_ntk = theory.gradient_descent_mse(K, y, lr, scale=2.0 / n)(t, np.zeros(n)) - y
+  KL = theory.lfp_data_kernel(X, X, r2 * w2, r2, w2, 50.0)
   big = 1e6 * np.abs(KL).max()
 
   def err(factor):
-    tau = factor * lfp.lfp_time_per_step(lr, L) * t
-    r_lfp, _ = lfp.kernel_prediction(
-        KL + big, KL[:1] + big, -y,
-        lambda lam: theory.mode_factors(lam, 1.0, tau, scale=1.0 / n, discrete=False))
+    tau = factor * theory.lfp_time_per_step(lr, L) * t
+    lfp_fn = theory.gradient_descent_mse(KL + big, y, 1.0, scale=1.0 / n, discrete=False)
+    r_lfp = lfp_fn(tau, np.zeros(n)) - y
     return np.max(np.linalg.norm(r_lfp - r_ntk, axis=1)) / np.linalg.norm(y)
 
   assert err(1.0) < 0.02, err(1.0)
   assert min(err(0.5), err(2.0)) > 0.15
 
 
-def test_kernel_prediction_equals_explicit_gd():
-  rng = np.random.default_rng(0)
-  A = rng.standard_normal((5, 5))
-  K = A @ A.T + 0.1 * np.eye(5)
-  Ke = rng.standard_normal((7, 5))
-  r0 = rng.standard_normal(5)
-  lr, n, T = 0.3 / np.linalg.eigvalsh(K)[-1], 5, 40
-  res, dh = lfp.kernel_prediction(
-      K, Ke, r0, lambda lam: theory.mode_factors(lam, lr, [0, 17, T], scale=2.0 / n))
-  r, h = r0.copy(), np.zeros(7)
-  hist = {0: (r.copy(), h.copy())}
-  for t in range(1, T + 1):
-    h = h - lr * (2.0 / n) * Ke @ r
-    r = r - lr * (2.0 / n) * K @ r
-    hist[t] = (r.copy(), h.copy())
-  for i, t in enumerate([0, 17, T]):
-    np.testing.assert_allclose(res[i], hist[t][0], atol=1e-12)
-    np.testing.assert_allclose(dh[i], hist[t][1], atol=1e-12)
-
-
 def test_l2_distance_and_residual_fourier():
   g = np.linspace(-1, 2, 3001)
   mask = (g >= 0) & (g <= 1)
-  np.testing.assert_allclose(lfp.l2_distance(g, 0 * g, g, mask), np.sqrt(1 / 3), rtol=1e-6)
+  np.testing.assert_allclose(theory.l2_distance(g, 0 * g, g, mask), np.sqrt(1 / 3),
+                             rtol=1e-6)
   x = np.array([0.0, 0.25, 0.5, 0.75])
-  np.testing.assert_allclose(lfp.residual_fourier(np.cos(2 * np.pi * x), x, [1.0, 2.0]),
-                             [0.5, 0.0], atol=1e-12)
+  np.testing.assert_allclose(lfp._residual_fourier(np.cos(2 * np.pi * x), x, [1.0, 2.0]),
+                             [0.5, 0.0], atol=1e-6)  # float32 NUDFT
 
 
 def test_regimes_flip_with_the_init(tmp_path):
@@ -129,9 +91,9 @@ def test_regimes_flip_with_the_init(tmp_path):
     assert s["residual_rel_error_max"]["lfp"] < 0.1, s["residual_rel_error_max"]
 
 
-def test_tiny_end_to_end(tmp_path):
+def test_tiny_end_to_end(tmp_path, script):
   wd = str(tmp_path / "lfp")
-  r = _script("lfp.py", f"--config={CONFIG}:tiny", f"--workdir={wd}")
+  r = script("lfp.py", f"--config={CONFIG}:tiny", f"--workdir={wd}")
   assert r.returncode == 0, r.stderr[-3000:]
   rec = records.load_record(wd)
   a, s = rec.arrays, rec.summary
@@ -159,23 +121,6 @@ def test_tiny_end_to_end(tmp_path):
   assert set(s["residual_rel_error_max"]) == set(lfp.PREDICTIONS)
   assert len(s["distance_to_linear_spline_per_seed"]) == 2
   assert "checkpoint.npz" not in os.listdir(wd)
-  r = _script("plot.py", f"--workdir={wd}")
+  r = script("plot.py", f"--workdir={wd}")
   assert r.returncode == 0, r.stderr[-3000:]
   assert os.path.getsize(os.path.join(wd, "figure.png")) > 10_000
-
-
-@pytest.mark.parametrize("flag,needle", [
-    ("--config.model.width=7", "model.width"),
-    ("--config.model.l_range=1.0", "model.l_range"),
-    ("--config.lr_fraction=1.5", "lr_fraction"),
-    ("--config.model.init_dist=uniform", "model.init_dist"),
-])
-def test_bad_flags_fail_with_one_clear_line(tmp_path, flag, needle):
-  wd = tmp_path / "never"
-  r = _script("lfp.py", f"--config={CONFIG}:tiny", f"--workdir={wd}", flag)
-  assert r.returncode != 0
-  lines = [l for l in r.stderr.splitlines() if l.strip()]
-  assert len(lines) == 1, r.stderr
-  assert lines[0].startswith("lfp: error:") and needle in lines[0], lines[0]
-  assert "Traceback" not in r.stderr
-  assert not wd.exists()

@@ -8,10 +8,6 @@ Two-layer net u(x) = (1/√m) Σ a_r ReLU(w_rᵀx + b_r), a_r = ±1 fixed, w_r ~
 
   shallow_nobias (default)  no b_r, m = 4 000, κ = 1, cap 1 800 steps;
   shallow_bias              b_r = 0 at init and trained, m = 4 000, κ = 2.5, cap 50 000;
-  sphere                    x uniform on S² ⊂ R³, target the normalised Legendre P_k(x₃),
-                            with bias, m = 16 000, κ = 1, cap 100 000 (authors' code);
-                            k = 1…15 and the fit over k = 4…15 are project choices (the
-                            code does not fix the S² range);
   deep                      5 hidden ReLU layers × 256 (W ~ N(0, 1/(3 fan_in)),
                             b ~ U(±1/√fan_in), bias-free readout), full-batch GD lr 0.05 on
                             the mean squared error, target sin(k(θ + φ)), φ ~ U(−π, π)
@@ -32,15 +28,16 @@ as a second prediction) is fitted the same way over the same k.
 
 Command (paper settings). Cost is pairs × cap steps whatever k converges (no early stop):
 on the shared 2-core CPU a shallow pair-step (n = 1 001, m = 4 000) takes 7–20 ms, so the
-full shallow_nobias (900 pairs × 1 800) is 3–9 h; shallow_bias (900 × 50 000), sphere
-(450 × 100 000, m = 16 000) and deep/residual (600 × 100 000) are accelerator jobs.
+full shallow_nobias (900 pairs × 1 800) is 3–9 h; shallow_bias (900 × 50 000) and
+deep/residual (600 × 100 000) are accelerator jobs. The S² study is its own config:
+``fourier_nn/configs/basri_sphere.py`` (``scripts/basri_sphere.py``).
 
   python scripts/ntk_circle.py --config=fourier_nn/configs/ntk_circle.py:shallow_nobias \
       --workdir=runs/basri_nobias
   python scripts/plot.py --workdir=runs/basri_nobias
 
 Variants (``:base,modifier``): one base of ``shallow_nobias``, ``shallow_bias``,
-``sphere``, ``deep``, ``residual``; modifiers ``quick`` (CPU, minutes) and ``tiny``
+``deep``, ``residual``; modifiers ``quick`` (CPU, minutes) and ``tiny``
 (tests, seconds). What ``quick`` shortens, and what it gave (seed 0, 1 run per k; wall
 time on the shared 2-core CPU, nice 10, load 2–10):
   shallow_nobias: 1 run per k instead of 30; m, n, κ, k = 1…30 and cap unchanged.
@@ -50,9 +47,6 @@ time on the shared 2-core CPU, nice 10, load 2–10):
                   p = 1.98 [0.96, 2.99] (5 k; not a clean power law: k = 30 takes 7 200
                   steps vs 1 018 predicted); every k ≤ 5 takes ~350 steps (the catapult
                   phase: η·λ_max(Θ₀) = 3.5 > 2, the loss first grows to ~600).
-  sphere:         1 run, k ∈ {2,4,6,8,10,11,12,13,14}, m = 2 000, cap 16 000, fit over 8…14.
-                  9.5 min. p = 3.40 [2.77, 4.02]; closed-form NTK 2.96 [2.86, 3.07];
-                  k ≤ 6 sit on a ~650-step catapult floor (η·λ_max(Θ₀) = 3.1).
   deep/residual:  1 run, k ∈ {1,2,3,4,6,8,10,12,14,16}, n = 301 (the MSE's GD rate does
                   not depend on n), width 64, cap 16 000, fit over k = 4…16.
                   deep: 3 min, p = 1.80 [1.56, 2.04]; the init-NTK flow is 10²–10³×
@@ -60,27 +54,33 @@ time on the shared 2-core CPU, nice 10, load 2–10):
                   residual (cross-entropy): 5.5 min, p = 2.33 [2.18, 2.48].
 ``tiny``: 2 runs, n = 64, k = 1…4, 200 steps, width 64 (deep/residual: 2 layers × 16).
 
-Expected (paper): p ≈ 1.93–2.15 on the circle (shallow and deep), ≈ 2.74–3.13 on S²;
-without bias odd k ≥ 3 never converge (their NTK eigenvalue is 0).
+Expected (paper): p ≈ 1.93–2.15 on the circle (shallow and deep); without bias odd
+k ≥ 3 never converge (their NTK eigenvalue is 0).
 """
 import ml_collections
 
-BASES = ("shallow_nobias", "shallow_bias", "sphere", "deep", "residual")
+BASES = ("shallow_nobias", "shallow_bias", "deep", "residual")
 MODIFIERS = ("quick", "tiny")
 VARIANTS = BASES + MODIFIERS
 
 
-def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
-  variants = [v for v in (arg or "shallow_nobias").split(",") if v]
+def parse_variants(arg: str | None, name: str, bases: tuple[str, ...],
+                   default: str) -> tuple[str, list[str]]:
+  """(base, variants) of ``arg`` = "base,modifier,…"; one line naming the choices if bad."""
+  variants = [v for v in (arg or default).split(",") if v]
   for v in variants:
-    if v not in VARIANTS:
-      raise ValueError(f"unknown variant {v!r} of ntk_circle; choose from {VARIANTS}")
-  bases = [v for v in variants if v in BASES]
-  if len(bases) > 1:
-    raise ValueError(f"ntk_circle takes one of {BASES}, got {bases}")
-  base = bases[0] if bases else "shallow_nobias"
+    if v not in bases + MODIFIERS:
+      raise ValueError(f"unknown variant {v!r} of {name}; choose from {bases + MODIFIERS}")
+  chosen = [v for v in variants if v in bases]
+  if len(chosen) > 1:
+    raise ValueError(f"{name} takes one of {bases}, got {chosen}")
+  return (chosen[0] if chosen else default), variants
 
+
+def base_config(experiment: str, base: str) -> ml_collections.ConfigDict:
+  """Settings shared by the circle and the S² study (the shallow no-bias net on the circle)."""
   c = ml_collections.ConfigDict()
+  c.experiment = experiment
   c.variant = base
   c.seed = 0
   c.domain = "circle"
@@ -114,23 +114,33 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   c.pairs_per_program = 60  # 0: every (k, run) pair in one program; memory ∝ this
   c.chunk_logs = 0
   c.checkpoint_every = 5
+  return c
 
+
+def apply_modifiers(c: ml_collections.ConfigDict, variants: list[str]) -> None:
+  """``tiny`` (tests, seconds) on any base; ``quick`` is per base (see the configs)."""
+  if "tiny" in variants:
+    c.num_runs = 2
+    c.num_points = 64
+    c.freqs = (1, 2, 3, 4)
+    c.fit_min_k = 1
+    c.fit_max_k = 4
+    c.pairs_per_program = 0
+    c.num_steps = 200
+    c.log_every = 10
+    c.model.width = 64 if c.model.kind == "shallow" else 16
+    if c.model.kind != "shallow":
+      c.model.depth = 2
+
+
+def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
+  base, variants = parse_variants(arg, "ntk_circle", BASES, "shallow_nobias")
+  c = base_config("ntk_circle", base)
   if base == "shallow_bias":
     c.model.bias = True
     c.model.kappa = 2.5
     c.num_steps = 50_000
     c.log_every = 50
-  elif base == "sphere":
-    c.domain = "sphere"
-    c.freqs = tuple(range(1, 16))
-    c.model.bias = True
-    c.model.kappa = 1.0
-    c.model.width = 16_000
-    c.num_steps = 100_000
-    c.log_every = 50
-    c.fit_min_k = 4
-    c.fit_max_k = 15
-    c.pairs_per_program = 15
   elif base in ("deep", "residual"):
     c.model.kind = base
     c.model.depth = 5 if base == "deep" else 10
@@ -159,12 +169,6 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
       c.freqs = (1, 2, 3, 5, 8, 11, 16, 22, 30)
       c.model.width = 2000
       c.num_steps = 12_000
-    elif base == "sphere":
-      c.freqs = (2, 4, 6, 8, 10, 11, 12, 13, 14)
-      c.model.width = 2000
-      c.num_steps = 16_000
-      c.fit_min_k = 8
-      c.fit_max_k = 14
     else:
       c.freqs = (1, 2, 3, 4, 6, 8, 10, 12, 14, 16)
       c.num_points = 301
@@ -172,16 +176,5 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
       c.num_steps = 16_000
       c.fit_min_k = 4
       c.fit_max_k = 16
-  if "tiny" in variants:
-    c.num_runs = 2
-    c.num_points = 64
-    c.freqs = (1, 2, 3, 4)
-    c.fit_min_k = 1
-    c.fit_max_k = 4
-    c.pairs_per_program = 0
-    c.num_steps = 200
-    c.log_every = 10
-    c.model.width = 64 if c.model.kind == "shallow" else 16
-    if c.model.kind != "shallow":
-      c.model.depth = 2
+  apply_modifiers(c, variants)
   return c

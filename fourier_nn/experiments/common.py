@@ -1,4 +1,4 @@
-"""Pieces every experiment driver shares: config checks, optimizers, seeds, summaries."""
+"""Pieces every experiment driver shares: config checks, optimizers, seeds, snapshots."""
 from __future__ import annotations
 
 import math
@@ -20,16 +20,27 @@ def require(cond: bool, key: str, value: Any, rule: str) -> None:
     raise ConfigError(f"--config.{key}={value!r} is invalid: {rule}")
 
 
-def check_positive_int(config, key: str) -> None:
-  v = _get(config, key)
-  require(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0, key, v,
-          "must be a positive integer")
+def check_positive_int(config, *keys: str) -> None:
+  """Each of ``keys`` (dotted, e.g. "model.width") is an integer > 0."""
+  for key in keys:
+    v = _get(config, key)
+    require(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0, key, v,
+            "must be a positive integer")
 
 
-def check_positive(config, key: str) -> None:
-  v = _get(config, key)
-  require(isinstance(v, (int, float)) and math.isfinite(v) and v > 0, key, v,
-          "must be a positive number")
+def check_positive(config, *keys: str) -> None:
+  """Each of ``keys`` is a finite number > 0."""
+  for key in keys:
+    v = _get(config, key)
+    require(isinstance(v, (int, float)) and math.isfinite(v) and v > 0, key, v,
+            "must be a positive number")
+
+
+def check_schedule(config) -> None:
+  """num_steps and log_every are positive integers and num_steps is a multiple of it."""
+  check_positive_int(config, "num_steps", "log_every")
+  require(config.num_steps % config.log_every == 0, "num_steps", config.num_steps,
+          f"must be a multiple of log_every={config.log_every}")
 
 
 def _get(config, key: str):
@@ -58,15 +69,6 @@ def seed_keys(seed: int, *names: str) -> dict[str, jax.Array]:
 def _stable_hash(name: str) -> int:
   # Python's hash() is salted per process; this is not.
   return int.from_bytes(name.encode()[:4].ljust(4, b"\0"), "little") % (2**31 - 1)
-
-
-def first_crossing(steps: np.ndarray, values: np.ndarray, level: float) -> list[int | None]:
-  """For values[L, K]: per column, the first step where value >= level (None: never)."""
-  out = []
-  for col in np.asarray(values).T:
-    hit = np.flatnonzero(col >= level)
-    out.append(int(steps[hit[0]]) if hit.size else None)
-  return out
 
 
 def snapshot_indices(steps: np.ndarray, wanted: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:

@@ -9,8 +9,8 @@ is trained by full-batch GD on the MSE (1/n) Σ_j (h(x_j) − y_j)². With
 ``antisymmetric=True`` the neurons come in pairs (w, r, l), (−w, r, l), so h ≡ 0 at
 initialisation and the long-time limit is the interpolant of the data itself.
 
-Infinite-width NTK (derived here, exact for x, x′ ∈ [−L, L], r symmetric in sign and
-independent of l; `ntk_limit`):
+The net is `models.TwoLayerReLU(form="shifted")`. Infinite-width NTK (derived here,
+exact for x, x′ ∈ [−L, L], r symmetric in sign and independent of l; `theory.lfp_ntk`):
 
   Θ̄(x, x′) = (⟨r²⟩ + ⟨w²⟩)·(x x′/2 + L²/6 + |x − x′|³/(24L)) + ⟨r²w²⟩·(1/2 − |x − x′|/(4L)).
 
@@ -21,7 +21,7 @@ of l and k(s) = ∫ γ(ξ) e^{2πiξs} dξ, γ the LFP multiplier 4π²⟨r²w²
 −η (2/n) Θ r per step, while the LFP ∂_τ ĥ = −γ (ĥ_p − f̂_p), p = (1/n) Σ δ_{x_j}, moves it
 by −(1/n) k r dτ. So one GD step is LFP time
 
-  dτ = 2ρη/(16π⁴) = η / (16π⁴ L)                                        (`lfp_time_per_step`)
+  dτ = 2ρη/(16π⁴) = η / (16π⁴ L)                                 (`theory.lfp_time_per_step`)
 
 and the LFP acting on the n sample residuals is the linear system dr/dτ = −(1/n) K r,
 K_ij = (1/P) Σ_{ξ ∈ ℤ/P} γ(ξ) e^{2πiξ(x_i − x_j)} = `theory.lfp_kernel`(x_i − x_j)/P on a
@@ -48,7 +48,6 @@ record:
 from __future__ import annotations
 
 import math
-import os
 
 import jax
 import jax.numpy as jnp
@@ -56,121 +55,12 @@ import numpy as np
 import optax
 from absl import logging
 
-from fourier_nn import kernels, records, theory, train
+from fourier_nn import data, kernel_regime, losses, models, records, spectrum, theory, train
 from fourier_nn.experiments import common
 
+LOSS = losses.get("mse")
+
 PREDICTIONS = ("lfp", "ntk_limit", "ntk_init")
-
-
-# ----------------------------------------------------------------------------------------
-# The two-layer net (a helper of this experiment; models.py has no such module yet).
-
-
-INIT_DISTS = ("normal", "sign")
-
-
-def init_params(key: jax.Array, width: int, r_std: float, w_std: float, l_range: float,
-                antisymmetric: bool = True, dist: str = "normal") -> dict[str, jax.Array]:
-  """Parameters {"w", "r", "l"}, each [width] float32 (see module doc).
-
-  dist: "normal" (r ~ N(0, r_std²), w ~ N(0, w_std²)) or "sign" (r = ±r_std, w = ±w_std
-    with random signs: the same second moments, but ⟨r²w²⟩ exact and no heavy tail).
-  antisymmetric: neurons i and i + width/2 share r, l and have opposite w, so h ≡ 0 at
-    initialisation (width must be even); the moments are those of the first half.
-  """
-  if dist not in INIT_DISTS:
-    raise ValueError(f"dist={dist!r} is not supported; choose one of {INIT_DISTS}")
-  kw, kr, kl = jax.random.split(key, 3)
-  half = width // 2 if antisymmetric else width
-  if dist == "normal":
-    w = w_std * jax.random.normal(kw, (half,), jnp.float32)
-    r = r_std * jax.random.normal(kr, (half,), jnp.float32)
-  else:
-    w = w_std * jax.random.rademacher(kw, (half,), jnp.float32)
-    r = r_std * jax.random.rademacher(kr, (half,), jnp.float32)
-  l = jax.random.uniform(kl, (half,), jnp.float32, -l_range, l_range)
-  if antisymmetric:
-    w, r, l = jnp.concatenate([w, -w]), jnp.concatenate([r, r]), jnp.concatenate([l, l])
-  return {"w": w, "r": r, "l": l}
-
-
-def apply(params: dict[str, jax.Array], x: jax.Array) -> jax.Array:
-  """h(x[N]) -> [N] = (1/√m) Σ_i w_i ReLU(r_i (x + l_i))."""
-  w, r, l = params["w"], params["r"], params["l"]
-  m = w.shape[0]
-  z = r[None, :] * (x[:, None] + l[None, :])  # [N, m]
-  return (jax.nn.relu(z) @ w) * (1.0 / math.sqrt(m))
-
-
-def moments(params) -> tuple[float, float, float]:
-  """(⟨r²w²⟩, ⟨r²⟩, ⟨w²⟩) over the neurons, float64."""
-  w = np.asarray(params["w"], np.float64)
-  r = np.asarray(params["r"], np.float64)
-  return float(np.mean(r * r * w * w)), float(np.mean(r * r)), float(np.mean(w * w))
-
-
-def ntk_limit(x1, x2, r2w2: float, r2: float, w2: float, l_range: float) -> np.ndarray:
-  """Infinite-width NTK Θ̄(x1_i, x2_j) [N1, N2] of the net, float64 (module doc).
-
-  Exact for inputs in [−L, L], l ~ U(−L, L) independent of (r, w), sign(r) symmetric.
-  """
-  X = np.asarray(x1, np.float64)[:, None]
-  Xp = np.asarray(x2, np.float64)[None, :]
-  s = np.abs(X - Xp)
-  L = float(l_range)
-  ramp = X * Xp / 2.0 + L * L / 6.0 + s**3 / (24.0 * L)
-  step = 0.5 - s / (4.0 * L)
-  return (r2 + w2) * ramp + r2w2 * step
-
-
-def lfp_time_per_step(lr: float, l_range: float) -> float:
-  """LFP time τ of one GD step of size lr on the MSE: 2ρη/(16π⁴), ρ = 1/(2L)."""
-  return float(lr) / (16.0 * np.pi**4 * float(l_range))
-
-
-def lfp_data_kernel(x1, x2, r2w2: float, r2: float, w2: float, period: float) -> np.ndarray:
-  """K(x1_i, x2_j) = lfp_kernel(x1_i − x2_j)/P: the LFP acting on sample residuals."""
-  s = np.asarray(x1, np.float64)[:, None] - np.asarray(x2, np.float64)[None, :]
-  return theory.lfp_kernel(s, r2w2, r2, w2, period=period) / float(period)
-
-
-def kernel_prediction(K, K_eval, r0, factors_fn) -> tuple[np.ndarray, np.ndarray]:
-  """Residuals and function change of a kernel-regime linear flow.
-
-  With K = V Λ Vᵀ and per-mode residual factors f_t(λ) (GD: (1 − η s λ)^t, flow:
-  e^{−s λ τ}), r_t = V f_t Vᵀ r_0 and h_t(x) − h_0(x) = −K(x, X) V ((1 − f_t)/λ) Vᵀ r_0
-  (the same formula for GD and flow).
-
-  Args:
-    K: [n, n] kernel on the training inputs.
-    K_eval: [G, n] kernel between evaluation points and training inputs.
-    r0: [n] initial residual h_0 − y.
-    factors_fn: eigvals [n] -> [T, n] factors f_t.
-
-  Returns:
-    residuals [T, n], function change [T, G].
-  """
-  lam, V = theory.eigh(K)
-  f = factors_fn(lam)  # [T, n]
-  c0 = V.T @ np.asarray(r0, np.float64)  # [n]
-  tiny = 1e-14 * np.max(np.abs(lam))
-  with np.errstate(divide="ignore", invalid="ignore"):
-    g = np.where(np.abs(lam) > tiny, (1.0 - f) / lam, 0.0)
-  res = (f * c0) @ V.T
-  dh = -(g * c0) @ (np.asarray(K_eval, np.float64) @ V).T
-  return res, dh
-
-
-def residual_fourier(res: np.ndarray, x: np.ndarray, freqs: np.ndarray) -> np.ndarray:
-  """|(1/n) Σ_j r_j e^{−2πiξ x_j}| for res[..., n] -> [..., F]: |(ĥ_p − f̂_p)(ξ)|."""
-  e = np.exp(-2j * np.pi * np.asarray(x)[:, None] * np.asarray(freqs)[None, :])  # [n, F]
-  return np.abs(np.asarray(res, np.float64) @ e) / len(x)
-
-
-def l2_distance(a: np.ndarray, b: np.ndarray, grid: np.ndarray, mask: np.ndarray) -> np.ndarray:
-  """‖a − b‖_{L²} over grid[mask] (trapezoid rule); a, b [..., G] -> [...]."""
-  d2 = (np.asarray(a, np.float64) - np.asarray(b, np.float64))[..., mask] ** 2
-  return np.sqrt(np.trapezoid(d2, grid[mask], axis=-1))
 
 
 # ----------------------------------------------------------------------------------------
@@ -179,18 +69,13 @@ def l2_distance(a: np.ndarray, b: np.ndarray, grid: np.ndarray, mask: np.ndarray
 
 def validate(config) -> None:
   """Raises ConfigError with one clear line for any bad setting."""
-  common.check_positive_int(config, "num_seeds")
-  common.check_positive_int(config, "num_steps")
-  common.check_positive_int(config, "log_every")
-  common.check_positive_int(config, "model.width")
-  common.check_positive_int(config, "grid_points")
-  common.require(config.num_steps % config.log_every == 0, "num_steps", config.num_steps,
-                 f"must be a multiple of log_every={config.log_every}")
+  common.check_positive_int(config, "num_seeds", "model.width", "grid_points")
+  common.check_schedule(config)
   m = config.model
   common.require(not m.antisymmetric or m.width % 2 == 0, "model.width", m.width,
                  "must be even with model.antisymmetric=True (neurons come in ± pairs)")
-  common.require(m.init_dist in INIT_DISTS, "model.init_dist", m.init_dist,
-                 f"choose one of {INIT_DISTS}")
+  common.require(m.init_dist in models.INIT_DISTS, "model.init_dist", m.init_dist,
+                 f"choose one of {models.INIT_DISTS}")
   common.check_positive(config, "model.r_std")
   common.check_positive(config, "model.w_std")
   common.check_positive(config, "model.l_range")
@@ -223,22 +108,21 @@ def build(config):
   """Data, model functions, learning rate (everything but the training loop)."""
   m = config.model
   keys = common.seed_keys(config.seed, "init")
-  x = np.asarray(config.x_train, np.float64)
-  order = np.argsort(x)
-  x = x[order]
-  y = np.sin(2.0 * np.pi * config.target_freq * x)
+  x, y = data.lfp_points(config.x_train, config.target_freq)
   n = x.size
-  lo, hi = x[0] - config.grid_margin, x[-1] + config.grid_margin
-  grid = np.linspace(lo, hi, config.grid_points)
-  grid = np.unique(np.concatenate([grid, x]))  # knots on the grid: exact range ends
-  in_range = (grid >= x[0]) & (grid <= x[-1])
+  grid, in_range = data.interval_grid(x, config.grid_margin, config.grid_points)
+  model = models.TwoLayerReLU(width=m.width, form="shifted", inner_std=m.r_std,
+                              outer_std=m.w_std, shift_range=m.l_range,
+                              antisymmetric=m.antisymmetric, init_dist=m.init_dist)
 
   def init_fn(key):
-    return init_params(key, m.width, m.r_std, m.w_std, m.l_range, m.antisymmetric,
-                       m.init_dist)
+    return model.init(key, jnp.zeros((1, 1), jnp.float32))
+
+  def apply(params, xx):
+    return model.apply(params, xx)
 
   def loss_fn(params, batch):
-    return jnp.mean((apply(params, batch["x"]) - batch["y"]) ** 2)
+    return LOSS(apply(params, batch["x"]), batch["y"])
 
   def measure_fn(params, batch, step):
     del step
@@ -247,24 +131,21 @@ def build(config):
 
   # Expected moments of the init distribution: the learning rate is the same for all seeds.
   r2, w2 = m.r_std**2, m.w_std**2
-  lam_max = float(np.linalg.eigvalsh(ntk_limit(x, x, r2 * w2, r2, w2, m.l_range))[-1])
+  lam_max = float(np.linalg.eigvalsh(theory.lfp_ntk(x, x, r2 * w2, r2, w2, m.l_range))[-1])
   lr = float(config.lr) if config.lr > 0 else config.lr_fraction * n / lam_max
-  batch = {"x": jnp.asarray(x, jnp.float32), "y": jnp.asarray(y, jnp.float32),
-           "grid": jnp.asarray(grid, jnp.float32)}
+  batch = {"x": jnp.asarray(x[:, None], jnp.float32), "y": jnp.asarray(y, jnp.float32),
+           "grid": jnp.asarray(grid[:, None], jnp.float32)}
   init_keys = jax.random.split(keys["init"], config.num_seeds)
-  return dict(x=x, y=y, grid=grid, in_range=in_range, batch=batch, lr=lr,
-              lam_max=lam_max, init_fn=init_fn, loss_fn=loss_fn, measure_fn=measure_fn,
-              init_keys=init_keys)
+  return dict(x=x, y=y, grid=grid, in_range=in_range, batch=batch, lr=lr, model=model,
+              apply=apply, lam_max=lam_max, init_fn=init_fn, loss_fn=loss_fn,
+              measure_fn=measure_fn, init_keys=init_keys)
 
 
-def run(config, workdir: str, resume: bool = False) -> str:
+def run(config, workdir: str, resume: bool = False, overwrite: bool = False) -> str:
   """Trains, compares with the LFP / splines, writes the record; returns its path."""
   validate(config)
-  workdir = records.check_writable(workdir)
+  wd = records.Workdir(workdir, resume=resume, overwrite=overwrite)
   b = build(config)
-  ckpt = os.path.join(workdir, "checkpoint.npz")
-  if not resume and os.path.exists(ckpt):
-    os.remove(ckpt)
   m = config.model
   logging.info("lfp: %d seeds x %d steps, m=%d, σ_r=%g σ_w=%g L=%g, n=%d, GD lr %.4g",
                config.num_seeds, config.num_steps, m.width, m.r_std, m.w_std, m.l_range,
@@ -272,14 +153,10 @@ def run(config, workdir: str, resume: bool = False) -> str:
   hist = train.train_seeds(
       b["init_fn"], b["loss_fn"], optax.sgd(b["lr"]), b["batch"], b["init_keys"],
       config.num_steps, config.log_every, b["measure_fn"],
-      chunk_logs=config.chunk_logs or None, checkpoint_path=ckpt,
+      chunk_logs=config.chunk_logs or None, checkpoint_path=wd.checkpoint_path(),
       checkpoint_every=config.checkpoint_every, name="lfp")
-  arrays, summary = analyse(config, b, hist)
-  metrics = ({"step": int(s), "loss_mean": float(np.nanmean(hist.loss[:, i])),
-              "loss": hist.loss[:, i]} for i, s in enumerate(hist.steps))
-  path = records.save_record(workdir, config, metrics, arrays, summary)
-  if os.path.exists(ckpt):
-    os.remove(ckpt)
+  arrays, metrics, summary = analyse(config, b, hist)
+  path = wd.save(config, metrics, arrays, summary, params=hist.params)
   logging.info("lfp: closer to the %s spline: distance to linear %.4f, cubic %.4f, LFP "
                "interpolant %.4f (mean of %d seeds); record in %s", summary["closer_to"],
                summary["distance_to_linear_spline"], summary["distance_to_cubic_spline"],
@@ -287,31 +164,37 @@ def run(config, workdir: str, resume: bool = False) -> str:
   return path
 
 
-def analyse(config, b, hist) -> tuple[dict, dict]:
-  """Theory next to the measurement: splines, LFP interpolant, predicted dynamics."""
+def analyse(config, b, hist: train.History):
+  """Theory next to the measurement: splines, LFP interpolant, predicted dynamics.
+
+  Returns the record's arrays, metric rows and summary.
+  """
   m = config.model
   x, y, grid, mask = b["x"], b["y"], b["grid"], b["in_range"]
   n = x.size
   steps = hist.steps
   lr = b["lr"]
-  tau = lfp_time_per_step(lr, m.l_range) * steps
+  tau = theory.lfp_time_per_step(lr, m.l_range) * steps
   freqs = np.asarray(config.fourier_freqs, np.float64)
   res_meas = np.asarray(hist.metrics["residual"], np.float64)  # [S, L, n]
   grid_meas = np.asarray(hist.metrics["grid"], np.float64)  # [S, L, G]
   snap_idx, snap_steps = common.snapshot_indices(steps, config.snapshot_steps)
-  apply_j = jax.jit(apply)
+  s_gd = LOSS.flow_scale(n)
 
   out = {k: [] for k in ("moments", "lin", "cub", "lfp_int", "h0", "ntk_change")}
   pred = {k: [] for k in PREDICTIONS}
   pred_final = {k: [] for k in PREDICTIONS}  # predicted function on the grid, last step
   pred_snap_lfp = []
-  for s in range(config.num_seeds):
-    p0 = b["init_fn"](b["init_keys"][s])
-    r2w2, r2, w2 = moments(p0)
+  params = (b["init_fn"](key) for key in b["init_keys"])
+  inits = kernel_regime.init_kernels(b["apply"], params, b["batch"]["x"], name="lfp",
+                                     chunk_size=128)
+  for s, k in enumerate(inits):
+    r2w2, r2, w2 = models.second_moments(k.params)
     out["moments"].append((r2w2, r2, w2))
-    h0_grid = np.asarray(apply_j(p0, jnp.asarray(grid, jnp.float32)), np.float64)
+    h0_grid = np.asarray(jax.jit(b["apply"])(k.params, b["batch"]["grid"]), np.float64)
     out["h0"].append(h0_grid)
     r0 = res_meas[s, 0]  # measured h_0(x) − y: every prediction starts from it
+    fx0 = y + r0
     # The LFP limit from h_ini: h_ini + the interpolant of the remaining residual.
     dy = -r0
     out["lin"].append(h0_grid + theory.linear_spline(x, dy, grid))
@@ -320,29 +203,27 @@ def analyse(config, b, hist) -> tuple[dict, dict]:
 
     # LFP (periodic) in LFP time τ. The ξ = 0 mode (the mean, γ = ∞) is learned at once:
     # a constant 1e6·max|K| stands in for ∞ (relative effect ~1e-6).
-    K = lfp_data_kernel(x, x, r2w2, r2, w2, config.lfp_period)
-    Kg = lfp_data_kernel(grid, x, r2w2, r2, w2, config.lfp_period)
+    K = theory.lfp_data_kernel(x, x, r2w2, r2, w2, config.lfp_period)
+    Kg = theory.lfp_data_kernel(grid, x, r2w2, r2, w2, config.lfp_period)
     big = 1e6 * np.max(np.abs(K))
-    flow = lambda lam: theory.mode_factors(lam, 1.0, tau, scale=1.0 / n, discrete=False)
-    res_l, dh_l = kernel_prediction(K + big, Kg + big, r0, flow)
-    pred["lfp"].append(res_l)
-    pred_snap_lfp.append(h0_grid[None] + dh_l[snap_idx])
+    lfp_fn = theory.gradient_descent_mse(K + big, y, 1.0, scale=1.0 / n, discrete=False)
+    fx_l, fg_l = lfp_fn(tau, fx0, h0_grid, Kg + big)
+    pred["lfp"].append(fx_l - y)
+    pred_snap_lfp.append(fg_l[snap_idx])
+    pred_final["lfp"].append(fg_l[-1])
 
-    gd = lambda lam: theory.mode_factors(lam, lr, steps, scale=2.0 / n)
-    Kn = ntk_limit(x, x, r2w2, r2, w2, m.l_range)
-    res_n, dh_n = kernel_prediction(Kn, ntk_limit(grid, x, r2w2, r2, w2, m.l_range), r0, gd)
-    pred["ntk_limit"].append(res_n)
-    pred_final["ntk_limit"].append(h0_grid + dh_n[-1])
-    xj, gj = jnp.asarray(x, jnp.float32), jnp.asarray(grid, jnp.float32)
-    Ke = np.asarray(kernels.empirical_ntk(apply, p0, xj), np.float64)
-    Keg = np.asarray(kernels.empirical_ntk(apply, p0, gj, xj, chunk_size=128), np.float64)
-    res_e, dh_e = kernel_prediction(Ke, Keg, r0, gd)
-    pred["ntk_init"].append(res_e)
-    pred_final["ntk_init"].append(h0_grid + dh_e[-1])
-    pred_final["lfp"].append(h0_grid + dh_l[-1])
+    Kn = theory.lfp_ntk(x, x, r2w2, r2, w2, m.l_range)
+    Kng = theory.lfp_ntk(grid, x, r2w2, r2, w2, m.l_range)
+    fx_n, fg_n = theory.gradient_descent_mse(Kn, y, lr, scale=s_gd)(steps, fx0, h0_grid, Kng)
+    pred["ntk_limit"].append(fx_n - y)
+    pred_final["ntk_limit"].append(fg_n[-1])
+    fx_e, fg_e = k.predictor(y, lr, scale=s_gd)(steps, fx0, h0_grid,
+                                                k.test_kernel(b["batch"]["grid"]))
+    pred["ntk_init"].append(fx_e - y)
+    pred_final["ntk_init"].append(fg_e[-1])
     p_end = jax.tree_util.tree_map(lambda a: a[s], hist.params)
-    Ke_end = np.asarray(kernels.empirical_ntk(apply, p_end, xj), np.float64)
-    out["ntk_change"].append(np.linalg.norm(Ke_end - Ke) / np.linalg.norm(Ke))
+    Ke_end = np.asarray(k.ntk_fn(p_end, k.x), np.float64)
+    out["ntk_change"].append(np.linalg.norm(Ke_end - k.theta) / np.linalg.norm(k.theta))
   pred = {k: np.stack(v) for k, v in pred.items()}
   pred_final = {k: np.stack(v) for k, v in pred_final.items()}
   lin, cub, lfp_int = (np.stack(out[k]) for k in ("lin", "cub", "lfp_int"))
@@ -350,9 +231,9 @@ def analyse(config, b, hist) -> tuple[dict, dict]:
   final = grid_meas[:, -1]
   ok = ~hist.diverged
 
-  d_lin = l2_distance(final, lin, grid, mask)
-  d_cub = l2_distance(final, cub, grid, mask)
-  d_lfp = l2_distance(final, lfp_int, grid, mask)
+  d_lin = theory.l2_distance(final, lin, grid, mask)
+  d_cub = theory.l2_distance(final, cub, grid, mask)
+  d_lfp = theory.l2_distance(final, lfp_int, grid, mask)
   r0n = np.linalg.norm(res_meas[:, 0], axis=-1)  # [S]
 
   def rel_err(p):  # [S]: max over logged steps of ‖r_meas − r_pred‖ / ‖r_0‖
@@ -364,8 +245,8 @@ def analyse(config, b, hist) -> tuple[dict, dict]:
 
   snap_meas = grid_meas[:, snap_idx]  # [S, P, G]
   snap_lfp = np.stack(pred_snap_lfp)
-  fn_err = l2_distance(snap_meas, snap_lfp, grid, mask)  # [S, P]
-  fn_scale = l2_distance(snap_meas, np.stack(out["h0"])[:, None], grid, mask)  # ‖h_t − h_0‖
+  fn_err = theory.l2_distance(snap_meas, snap_lfp, grid, mask)  # [S, P]
+  fn_scale = theory.l2_distance(snap_meas, np.stack(out["h0"])[:, None], grid, mask)  # ‖h_t − h_0‖
   ell = np.sqrt(6.0 * mom[:, 0] / (mom[:, 1] + mom[:, 2]))
   summary = {
       "experiment": "lfp",
@@ -374,7 +255,7 @@ def analyse(config, b, hist) -> tuple[dict, dict]:
       "width": m.width,
       "lr": lr,
       "gd_stability_limit_lr": n / b["lam_max"],
-      "lfp_time_per_step": lfp_time_per_step(lr, m.l_range),
+      "lfp_time_per_step": theory.lfp_time_per_step(lr, m.l_range),
       "moments_mean": {"r2w2": mean(mom[:, 0]), "r2": mean(mom[:, 1]), "w2": mean(mom[:, 2])},
       "crossover_length": mean(ell),
       "data_span": float(x[-1] - x[0]),
@@ -386,9 +267,9 @@ def analyse(config, b, hist) -> tuple[dict, dict]:
       "distance_to_cubic_spline_per_seed": d_cub,
       "distance_to_lfp_interpolant_per_seed": d_lfp,
       "closer_to": "linear" if mean(d_lin) < mean(d_cub) else "cubic",
-      "linear_vs_cubic_spline_distance": mean(l2_distance(lin, cub, grid, mask)),
-      "lfp_interpolant_distance_to_linear_spline": mean(l2_distance(lfp_int, lin, grid, mask)),
-      "lfp_interpolant_distance_to_cubic_spline": mean(l2_distance(lfp_int, cub, grid, mask)),
+      "linear_vs_cubic_spline_distance": mean(theory.l2_distance(lin, cub, grid, mask)),
+      "lfp_interpolant_distance_to_linear_spline": mean(theory.l2_distance(lfp_int, lin, grid, mask)),
+      "lfp_interpolant_distance_to_cubic_spline": mean(theory.l2_distance(lfp_int, cub, grid, mask)),
       "final_residual_rms": mean(np.sqrt(np.mean(res_meas[:, -1] ** 2, axis=-1))),
       "final_loss_mean": mean(hist.loss[:, -1]),
       "residual_rel_error_max": {k: mean(rel_err(pred[k])) for k in PREDICTIONS},
@@ -398,11 +279,11 @@ def analyse(config, b, hist) -> tuple[dict, dict]:
           for k in PREDICTIONS},
       "snapshot_steps": snap_steps,
       "final_function_distance_to_prediction": {
-          k: mean(l2_distance(final, pred_final[k], grid, mask)) for k in PREDICTIONS},
+          k: mean(theory.l2_distance(final, pred_final[k], grid, mask)) for k in PREDICTIONS},
       "predicted_final_function_distance_to_linear_spline": {
-          k: mean(l2_distance(pred_final[k], lin, grid, mask)) for k in PREDICTIONS},
+          k: mean(theory.l2_distance(pred_final[k], lin, grid, mask)) for k in PREDICTIONS},
       "predicted_final_function_distance_to_cubic_spline": {
-          k: mean(l2_distance(pred_final[k], cub, grid, mask)) for k in PREDICTIONS},
+          k: mean(theory.l2_distance(pred_final[k], cub, grid, mask)) for k in PREDICTIONS},
       "function_rel_error_lfp_at_snapshots": np.mean(fn_err[ok] / fn_scale[ok], axis=0)
       if ok.any() else None,
       "ntk_relative_change": mean(out["ntk_change"]),
@@ -415,8 +296,8 @@ def analyse(config, b, hist) -> tuple[dict, dict]:
       "steps": steps, "lfp_time": tau, "loss": hist.loss, "residuals": res_meas,
       **{f"predicted_residuals_{k}": v for k, v in pred.items()},
       "fourier_freqs": freqs,
-      "residual_fourier": residual_fourier(res_meas, x, freqs),
-      "predicted_residual_fourier_lfp": residual_fourier(pred["lfp"], x, freqs),
+      "residual_fourier": _residual_fourier(res_meas, x, freqs),
+      "predicted_residual_fourier_lfp": _residual_fourier(pred["lfp"], x, freqs),
       "grid": grid, "in_range": mask, "x_train": x, "y_train": y,
       "final_function": final, "initial_function": np.stack(out["h0"]),
       "linear_spline": lin, "cubic_spline": cub, "lfp_interpolant": lfp_int,
@@ -425,4 +306,11 @@ def analyse(config, b, hist) -> tuple[dict, dict]:
       **{f"predicted_final_function_{k}": v for k, v in pred_final.items()},
       "diverged": hist.diverged,
   }
-  return arrays, summary
+  metrics = ({"step": int(t), "loss_mean": float(np.nanmean(hist.loss[:, i])),
+              "loss": hist.loss[:, i]} for i, t in enumerate(steps))
+  return arrays, metrics, summary
+
+
+def _residual_fourier(res: np.ndarray, x: np.ndarray, freqs: np.ndarray) -> np.ndarray:
+  """|(ĥ_p − f̂_p)(ξ)| = |(1/n) Σ_j r_j e^{−2πiξ x_j}| for res[..., n] -> [..., F]."""
+  return np.abs(np.asarray(spectrum.nudft(x[:, None], res, [1.0], freqs)))

@@ -12,36 +12,32 @@ every target frequency in-graph every ``log_every`` steps, and writes a record:
   summary.json: per frequency the first step at which the seed-mean normalised amplitude
               reaches 0.5 and 0.9, final losses, divergence, timing.
 
+  params.npz: the final params of every seed (leaves [S, ...]; `records.load_params`).
+
 With ``config.theory_overlay`` (GD only) it also writes the kernel-regime prediction:
-the empirical NTK Θ of each seed's net at initialisation (`kernels.empirical_ntk`), the
-residual under GD on the mean-squared loss r_t = V (1 − η·(2/N)·Λ)^t Vᵀ r_0
-(`theory.kernel_flow`), and its normalised DFT amplitudes
+the empirical NTK Θ of each seed's net at initialisation (`kernel_regime.init_kernels`),
+the residual under GD on the mean-squared loss r_t = V (1 − η·(2/N)·Λ)^t Vᵀ r_0 (s = 2/N:
+`losses.get("mse").flow_scale`), and its normalised DFT amplitudes
 predicted_residual_amplitudes[S, L, K], plus ntk_eigvals[S, N].
 """
 from __future__ import annotations
-
-import os
-import time
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from absl import logging
 
-from fourier_nn import data, kernels, models, records, spectrum, theory, train
+from fourier_nn import data, kernel_regime, losses, models, records, spectrum, theory, train
 from fourier_nn.experiments import common
+
+LOSS = losses.get("mse")
 
 
 def validate(config) -> None:
   """Raises ConfigError/ValueError with one clear line for any bad setting."""
-  common.check_positive_int(config, "num_seeds")
-  common.check_positive_int(config, "num_points")
-  common.check_positive_int(config, "num_steps")
-  common.check_positive_int(config, "log_every")
-  common.check_positive_int(config, "spectral_norm_every")
+  common.check_positive_int(config, "num_seeds", "num_points", "spectral_norm_every")
+  common.check_schedule(config)
   common.check_positive(config, "lr")
-  common.require(config.num_steps % config.log_every == 0, "num_steps", config.num_steps,
-                 f"must be a multiple of log_every={config.log_every}")
   common.require(config.spectral_norm_every % config.log_every == 0, "spectral_norm_every",
                  config.spectral_norm_every, f"must be a multiple of log_every={config.log_every}")
   common.require(config.clip >= 0, "clip", config.clip, "must be >= 0 (0 = no clipping)")
@@ -81,15 +77,17 @@ def build(config):
   def init_fn(key):
     return model.init(key, x[:1])
 
+  def apply(params, xx):
+    return model.apply(params, xx)[:, 0]
+
   def loss_fn(params, batch):
-    pred = model.apply(params, batch["x"])[:, 0]
-    return jnp.mean((pred - batch["y"]) ** 2)
+    return LOSS(apply(params, batch["x"]), batch["y"])
 
   inv_amps = jnp.asarray(1.0 / amps, jnp.float32)
   num_layers = config.model.depth + 1
 
   def measure_fn(params, batch, step):
-    pred = model.apply(params, batch["x"])[:, 0]
+    pred = apply(params, batch["x"])
     amp = spectrum.dft_amplitudes(pred, freqs) * inv_amps
     res_amp = spectrum.dft_amplitudes(pred - batch["y"], freqs) * inv_amps
 
@@ -104,19 +102,17 @@ def build(config):
             "spectral_norms": sn}
 
   init_keys = jax.random.split(keys["init"], config.num_seeds)
-  return dict(model=model, x=x, z=z, y=y, freqs=freqs, amps=amps, phases=phases,
-              init_fn=init_fn, loss_fn=loss_fn, measure_fn=measure_fn, init_keys=init_keys)
+  return dict(model=model, apply=apply, x=x, z=z, y=y, freqs=freqs, amps=amps,
+              phases=phases, init_fn=init_fn, loss_fn=loss_fn, measure_fn=measure_fn,
+              init_keys=init_keys)
 
 
-def run(config, workdir: str, resume: bool = False) -> str:
+def run(config, workdir: str, resume: bool = False, overwrite: bool = False) -> str:
   """Trains, measures and writes the record into ``workdir``; returns its path."""
   validate(config)
-  workdir = records.check_writable(workdir)
+  wd = records.Workdir(workdir, resume=resume, overwrite=overwrite)
   b = build(config)
   optimizer = common.make_optimizer(config.optimizer, config.lr, config.b1, config.b2)
-  ckpt = os.path.join(workdir, "checkpoint.npz")
-  if not resume and os.path.exists(ckpt):
-    os.remove(ckpt)
   logging.info("spectral_bias_1d: %d seeds x %d steps, %d-point grid, freqs %s, %s amplitudes",
                config.num_seeds, config.num_steps, config.num_points, b["freqs"].tolist(),
                config.amplitudes)
@@ -124,9 +120,16 @@ def run(config, workdir: str, resume: bool = False) -> str:
       b["init_fn"], b["loss_fn"], optimizer, {"x": b["x"], "y": b["y"]}, b["init_keys"],
       config.num_steps, config.log_every, b["measure_fn"],
       batch_axes={"x": None, "y": 0}, clip=config.clip or None,
-      chunk_logs=config.chunk_logs or None, checkpoint_path=ckpt,
+      chunk_logs=config.chunk_logs or None, checkpoint_path=wd.checkpoint_path(),
       checkpoint_every=config.checkpoint_every, name="spectral_bias_1d")
+  arrays, metrics, summary = analyse(config, b, hist)
+  path = wd.save(config, metrics, arrays, summary, params=hist.params)
+  logging.info("spectral_bias_1d: record written to %s (%.1f s)", path, hist.wall_time)
+  return path
 
+
+def analyse(config, b, hist: train.History):
+  """Record arrays, metric rows and summary of a finished training (+ theory overlay)."""
   steps = hist.steps
   amp = hist.metrics["amplitudes"]  # [S, L, K]
   sn_all = hist.metrics["spectral_norms"]  # [S, L, layers]; NaN off-cadence
@@ -148,8 +151,8 @@ def run(config, workdir: str, resume: bool = False) -> str:
   summary = {
       "experiment": "spectral_bias_1d",
       "freqs": b["freqs"],
-      "first_step_mean_amplitude_0.5": common.first_crossing(steps, mean_amp, 0.5),
-      "first_step_mean_amplitude_0.9": common.first_crossing(steps, mean_amp, 0.9),
+      "first_step_mean_amplitude_0.5": theory.first_crossing(steps, mean_amp.T, 0.5),
+      "first_step_mean_amplitude_0.9": theory.first_crossing(steps, mean_amp.T, 0.9),
       "final_mean_amplitude": mean_amp[-1],
       "final_loss_mean": float(np.nanmean(hist.loss[ok, -1])) if ok.any() else None,
       "final_loss_per_seed": hist.loss[:, -1],
@@ -168,34 +171,24 @@ def run(config, workdir: str, resume: bool = False) -> str:
     arrays.update(overlay)
     meas = np.nanmean(hist.metrics["residual_amplitudes"][ok], axis=0)  # [L, K]
     pred = np.nanmean(overlay["predicted_residual_amplitudes"][ok], axis=0)
-    summary["theory_first_step_residual_below_0.5"] = common.first_crossing(steps, -pred, -0.5)
-    summary["measured_first_step_residual_below_0.5"] = common.first_crossing(steps, -meas, -0.5)
+    summary["theory_first_step_residual_below_0.5"] = theory.first_crossing(
+        steps, pred.T, 0.5, below=True)
+    summary["measured_first_step_residual_below_0.5"] = theory.first_crossing(
+        steps, meas.T, 0.5, below=True)
     summary["theory_abs_error_per_freq"] = np.mean(np.abs(meas - pred), axis=0)
     summary["theory_abs_error_final"] = np.abs(meas[-1] - pred[-1])
-  path = records.save_record(workdir, config, metrics, arrays, summary)
-  if os.path.exists(ckpt):
-    os.remove(ckpt)
-  logging.info("spectral_bias_1d: record written to %s (%.1f s)", path, hist.wall_time)
-  return path
+  return arrays, metrics, summary
 
 
 def kernel_flow_overlay(b, config, steps: np.ndarray) -> dict[str, np.ndarray]:
-  """Kernel-regime prediction of the residual's normalised amplitudes, per seed.
-
-  Θ is the empirical NTK at initialisation on the N training points; the loss is
-  (1/N)‖f − y‖², so GD moves the residual by −η·(2/N)·Θ·r per step.
-  """
-  n = config.num_points
-  apply = lambda p, x: b["model"].apply(p, x)[:, 0]
+  """Kernel-regime prediction of the residual's normalised amplitudes, per seed."""
   inv_amps = 1.0 / b["amps"]
+  params = (b["init_fn"](key) for key in b["init_keys"])
   pred, eigs = [], []
-  for s in range(config.num_seeds):
-    params = b["init_fn"](b["init_keys"][s])
-    theta = np.asarray(kernels.empirical_ntk(apply, params, b["x"]), np.float64)
-    lam, vec = theory.eigh(theta)
-    r0 = np.asarray(apply(params, b["x"]), np.float64) - np.asarray(b["y"][s], np.float64)
-    r = theory.kernel_flow((lam, vec), r0, config.lr, steps, scale=2.0 / n)  # [L, N]
+  for s, k in enumerate(kernel_regime.init_kernels(b["apply"], params, b["x"],
+                                                   name="spectral_bias_1d")):
+    r = k.residuals(b["y"][s], config.lr, steps, scale=LOSS.flow_scale(config.num_points))
     amp = np.asarray(spectrum.dft_amplitudes(jnp.asarray(r, jnp.float32), b["freqs"]))
     pred.append(amp * inv_amps[None, :])
-    eigs.append(lam)
+    eigs.append(k.eigvals)
   return {"predicted_residual_amplitudes": np.stack(pred), "ntk_eigvals": np.stack(eigs)}

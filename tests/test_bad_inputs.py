@@ -1,0 +1,93 @@
+"""Every script, every kind of bad input: one line naming the key, the value and what is
+allowed; a non-zero exit; nothing written. One parametrised test over all scripts."""
+import os
+
+import numpy as np
+import pytest
+
+from conftest import assert_one_line_error, config_path, run_script
+from fourier_nn import records
+
+# script -> (its config variant for the test, [(flag, text the one line must contain)])
+SCRIPTS = {
+    "spectral_bias_1d": ("tiny", [
+        ("--config.model.activation=swish", "model.activation"),
+        ("--config.num_seeds=0", "num_seeds"),
+        ("--config.lr=-0.001", "lr"),
+        ("--config.num_points=16", "Nyquist"),
+        ("--config.model.init=xavier", "model.init"),
+    ]),
+    "ntk_circle": ("deep,tiny", [
+        ("--config.model.kind=cnn", "model.kind"),
+        ("--config.num_runs=0", "num_runs"),
+        ("--config.freqs=(1,20)", "freqs"),
+        ("--config.domain=sphere", "domain"),
+    ]),
+    "basri_sphere": ("tiny", [
+        ("--config.model.kind=deep", "domain"),
+        ("--config.threshold=0", "threshold"),
+    ]),
+    "ntk_sphere": ("tiny", [
+        ("--config.inputs=gaussian", "inputs"),
+        ("--config.amplitudes=(1.0,2.0)", "amplitudes"),
+        ("--config.dim=2", "dim"),
+    ]),
+    "lfp": ("tiny", [
+        ("--config.model.width=7", "model.width"),
+        ("--config.model.l_range=1.0", "model.l_range"),
+        ("--config.lr_fraction=1.5", "lr_fraction"),
+        ("--config.model.init_dist=uniform", "model.init_dist"),
+    ]),
+}
+# Rows every script must handle the same way.
+COMMON = [
+    ("--config.no_such_key=1", "no_such_key is not a config key"),
+    ("--config.width=3", "is not a config key"),  # a nested key given at the top level
+    ("VARIANT:banana", "unknown variant 'banana'"),
+    ("--workdir=", "workdir='' is invalid"),
+    ("--resume", "no checkpoint to resume from"),
+]
+
+CASES = ([(s, f, n) for s, (_, rows) in SCRIPTS.items() for f, n in rows]
+         + [(s, f, n) for s in SCRIPTS for f, n in COMMON])
+
+
+@pytest.mark.parametrize("name,flag,needle", CASES, ids=[f"{s}:{f}" for s, f, _ in CASES])
+def test_bad_input_is_one_clear_line_and_writes_nothing(tmp_path, name, flag, needle):
+  variant, _ = SCRIPTS[name]
+  wd = tmp_path / "never"
+  args = [f"--config={config_path(name)}:{variant}", f"--workdir={wd}"]
+  if flag.startswith("VARIANT:"):
+    args[0] += "," + flag.split(":", 1)[1]
+  elif flag.startswith("--workdir="):
+    args[1] = flag
+  else:
+    args.append(flag)
+  r = run_script(f"{name}.py", *args)
+  assert_one_line_error(r, name, needle)
+  assert not wd.exists()  # nothing written
+
+
+@pytest.mark.parametrize("name", sorted(SCRIPTS))
+def test_existing_record_is_not_overwritten_without_the_flag(tmp_path, name):
+  wd = tmp_path / "done"
+  records.save_record(str(wd), {"x": 1}, [], {"a": np.zeros(2)}, {"experiment": name})
+  before = sorted(os.listdir(wd))
+  r = run_script(f"{name}.py", f"--config={config_path(name)}:{SCRIPTS[name][0]}",
+                 f"--workdir={wd}")
+  assert_one_line_error(r, name, "already holds a record; pass --overwrite")
+  assert sorted(os.listdir(wd)) == before
+  assert records.load_record(str(wd)).summary == {"experiment": name}
+
+
+def test_unwritable_workdir_fails_cleanly(tmp_path):
+  blocker = tmp_path / "a_file"
+  blocker.write_text("")
+  r = run_script("spectral_bias_1d.py", f"--config={config_path('spectral_bias_1d')}:tiny",
+                 f"--workdir={blocker}/sub")
+  assert_one_line_error(r, "spectral_bias_1d", "not writable")
+
+
+def test_plot_without_record_fails_cleanly(tmp_path):
+  r = run_script("plot.py", f"--workdir={tmp_path}")
+  assert_one_line_error(r, "plot", "no complete record")
