@@ -1,18 +1,28 @@
-# fourier_nn — every target sets up what it needs.
-#   make demo       Rahaman Exp 1 (quick variant, 10 seeds) -> runs/demo/{record, figure.png}
-#   make test       the default test suite (+ neural-tangents parity in its pinned env)
-#   make test-slow  the long reproductions marked `slow`
-#   make nt-parity  build the pinned neural-tangents env (.venv-nt) and run the parity tests
-#   make bench      benchmarks (results in benchmarks/BENCHMARKS.md)
-PYTHON ?= python3
+# fourier_nn — every target sets up what it needs (Python >= 3.12: scripts/find_python.sh).
+#   make demo        Rahaman Exp 1 (quick variant, 10 seeds) -> runs/demo/{record, figure.png}
+#   make test        what CI runs: the suite (CPU), the suite again on every dependency's
+#                    floor (.venv-floors), and neural-tangents parity (.venv-nt, 1.9 GB)
+#   make test-fast   the suite only, in .venv
+#   make test-floors the suite in .venv-floors (requirements-floors.txt, the setup.cfg floors)
+#   make test-slow   the long reproductions marked `slow`
+#   make nt-parity   build the pinned neural-tangents env (.venv-nt) and run the parity tests
+#   make bench       benchmarks (results in benchmarks/BENCHMARKS.md)
+# The demo and scripts use whatever JAX finds (a GPU if jax[cuda12] is installed); the
+# tests always run on the CPU.
+PYTHON ?= $(shell bash scripts/find_python.sh)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
-export JAX_PLATFORMS ?= cpu
+FLOORS := .venv-floors
+FLOORS_STAMP := $(FLOORS)/.installed-stamp
+TEST_ENV := JAX_PLATFORMS=cpu FOURIER_NN_PROGRESS_BAR=0
 
-.PHONY: venv demo test test-fast test-slow nt-parity bench clean
+.PHONY: venv demo test test-fast test-floors test-slow nt-parity bench clean
 
+# A venv made by an older Python (< 3.12) is rebuilt.
 $(STAMP): setup.cfg pyproject.toml
+	@test -n "$(PYTHON)" || { echo "make: no Python >= 3.12 (see scripts/find_python.sh)"; exit 1; }
+	@$(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null || rm -rf $(VENV)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[test]"
@@ -20,29 +30,41 @@ $(STAMP): setup.cfg pyproject.toml
 
 venv: $(STAMP)
 
+$(FLOORS_STAMP): requirements-floors.txt setup.cfg pyproject.toml
+	@test -n "$(PYTHON)" || { echo "make: no Python >= 3.12 (see scripts/find_python.sh)"; exit 1; }
+	@$(FLOORS)/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null || rm -rf $(FLOORS)
+	@test -x $(FLOORS)/bin/python || $(PYTHON) -m venv $(FLOORS)
+	$(FLOORS)/bin/python -m pip install -q --upgrade pip
+	$(FLOORS)/bin/python -m pip install -q -r requirements-floors.txt
+	$(FLOORS)/bin/python -m pip install -q --no-deps -e .
+	@touch $(FLOORS_STAMP)
+
 demo: venv
-	$(PY) scripts/spectral_bias_1d.py --config=fourier_nn/configs/spectral_bias_1d.py:quick --workdir=runs/demo
+	$(PY) scripts/spectral_bias_1d.py --config=fourier_nn/configs/spectral_bias_1d.py:quick --workdir=runs/demo --overwrite
 	$(PY) scripts/plot.py --workdir=runs/demo
 	@echo "demo: record in runs/demo, figure runs/demo/figure.png"
 
 test-fast: venv
-	$(PY) -m pytest -q -n 2 tests
+	$(TEST_ENV) $(PY) -m pytest -q -n 2 tests
+
+test-floors: $(FLOORS_STAMP)
+	$(TEST_ENV) $(FLOORS)/bin/python -m pytest -q -n 2 tests
 
 # The parity tests run in their own pinned environment (neural-tangents does not import
 # on current jax); scripts/setup_nt_env.sh builds it on first use (~3 min, 1.9 GB).
 nt-parity:
 	bash scripts/run_parity.sh
 
-test: test-fast nt-parity
+test: test-fast test-floors nt-parity
 
 test-slow: venv
-	$(PY) -m pytest -q -m slow tests
+	$(TEST_ENV) $(PY) -m pytest -q -m slow tests
 
 bench: venv
 	$(PY) -m pip install -q "torch==2.13.0" || echo "bench: torch not installed; the PyTorch comparison will be skipped"
-	$(PY) benchmarks/bench_exp1.py
+	JAX_PLATFORMS=cpu $(PY) benchmarks/bench_exp1.py
 	bash scripts/setup_nt_env.sh
-	.venv-nt/bin/python benchmarks/bench_ntk.py
+	JAX_PLATFORMS=cpu .venv-nt/bin/python benchmarks/bench_ntk.py
 
 clean:
 	rm -rf runs .pytest_cache

@@ -5,7 +5,7 @@
 # so the next run starts clean.
 #
 #   bash scripts/setup_nt_env.sh            # build or reuse .venv-nt
-#   PYTHON=python3.11 bash scripts/setup_nt_env.sh
+#   NT_PYTHON=python3.11 bash scripts/setup_nt_env.sh   # (the pins need Python 3.11)
 #   NT_ENV_FORCE=1 bash scripts/setup_nt_env.sh   # rebuild even if the stamp matches
 set -euo pipefail
 
@@ -13,7 +13,17 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 REQ="$ROOT/requirements-nt.txt"
 ENV="$ROOT/.venv-nt"
 STAMP="$ENV/.complete"
-PYTHON="${PYTHON:-python3}"
+# Python 3.11 for the pins (not the main env's >= 3.12): NT_PYTHON, else python3.11 on
+# PATH, else one installed under pyenv.
+PYTHON="${NT_PYTHON:-}"
+if [[ -z "$PYTHON" ]]; then
+  for c in python3.11 "$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")"/versions/3.11*/bin/python3 python3; do
+    if "$c" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' >/dev/null 2>&1; then
+      PYTHON="$c"; break
+    fi
+  done
+  PYTHON="${PYTHON:-python3}"
+fi
 NODEPS_RE='^(neural-tangents|tf2jax)=='
 
 log() { printf '[setup_nt_env %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
@@ -46,8 +56,8 @@ fi
 
 # Python 3.11: the pins were resolved there (tensorflow-cpu 2.15.1 has no wheel >3.11).
 PYVER="$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" ||
-  die "cannot run '$PYTHON' (set PYTHON=/path/to/python3.11)"
-[[ "$PYVER" == "3.11" ]] || die "need Python 3.11 for the pins in requirements-nt.txt, '$PYTHON' is $PYVER (set PYTHON=...)"
+  die "cannot run '$PYTHON' (set NT_PYTHON=/path/to/python3.11)"
+[[ "$PYVER" == "3.11" ]] || die "need Python 3.11 for the pins in requirements-nt.txt, '$PYTHON' is $PYVER (set NT_PYTHON=...)"
 
 BUILD_OK=0
 TMPD="$(mktemp -d)"

@@ -24,10 +24,16 @@ def _init(model, seed=0, d=1):
   return params
 
 
+# jax.enable_x64 is new (jax >= 0.6); the floor (0.5) has it under jax.experimental.
+_enable_x64 = getattr(jax, "enable_x64", None)
+if _enable_x64 is None:
+  from jax.experimental import enable_x64 as _enable_x64
+
+
 def _apply64(model, params, x):
   """model.apply itself, in float64 (x [N] or [N, d]) -> [N]."""
   x = np.asarray(x, np.float64)
-  with jax.enable_x64(True):
+  with _enable_x64(True):
     p64 = jax.tree.map(lambda a: jnp.asarray(np.asarray(a, np.float64)), params)
     return np.asarray(model.apply(p64, jnp.asarray(x.reshape(x.shape[0], -1))))[:, 0]
 
