@@ -11,6 +11,7 @@ from typing import Callable
 
 from absl import logging
 
+PRECISIONS = ("highest", "high", "default")
 CONFIG_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "configs")
 
 
@@ -45,13 +46,22 @@ def experiment_main(name: str, driver: str | None = None) -> None:
   workdir = flags.DEFINE_string("workdir", None, "Directory for the record.", required=True)
   resume = flags.DEFINE_bool("resume", False, "Continue from the checkpoint in --workdir.")
   overwrite = flags.DEFINE_bool("overwrite", False, "Replace a record already in --workdir.")
+  tensorboard = flags.DEFINE_bool(
+      "tensorboard", False, "Also write TensorBoard event files to --workdir/tensorboard.")
+  precision = flags.DEFINE_enum(
+      "matmul_precision", "highest", PRECISIONS,
+      "float32 matmul precision for training and the in-graph DFT on GPU/TPU: 'highest' "
+      "(true float32, the default here), 'high' (bf16_3x) or 'default' (TF32 / bf16, the "
+      "accelerators' own default). No effect on CPU. Recorded in the provenance.")
 
   def main(argv):
     if len(argv) > 1:
       raise app.UsageError(f"unexpected arguments: {argv[1:]}")
+    import jax
+    jax.config.update("jax_default_matmul_precision", precision.value)
     exp = importlib.import_module(f"fourier_nn.experiments.{driver or name}")
-    run_or_exit(lambda: exp.run(config.value, workdir.value, resume.value, overwrite.value),
-                name)
+    run_or_exit(lambda: exp.run(config.value, workdir.value, resume.value, overwrite.value,
+                                tensorboard.value), name)
 
   app.run(main, flags_parser=lambda argv: parse_flags_or_exit(argv, name))
 

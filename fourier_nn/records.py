@@ -30,8 +30,12 @@ import fnmatch
 import hashlib
 import json
 import os
+import platform
 import shutil
+import subprocess
+import sys
 import tempfile
+import time
 from typing import Any, Iterable, Mapping
 
 import numpy as np
@@ -47,6 +51,8 @@ READABLE_SCHEMAS = (1, 2)
 # after the record is written). "group_*.npz" are the finished-group files of older
 # ntk_circle runs.
 CHECKPOINT_PATTERNS = ("checkpoint*.npz", "group_*.npz")
+LIVE_METRICS = "metrics.live.jsonl"
+PROVENANCE_FILE = "provenance.json"  # written by Workdir.save: versions, commit, devices
 _SEP = "/"
 
 # Kept for existing callers; the implementations live in `fileio`.
@@ -165,7 +171,8 @@ def unflatten_params(flat: Mapping[str, np.ndarray]) -> dict[str, Any]:
 
 def _write_record(path: str, config: Any, metrics: Iterable[Mapping[str, Any]],
                   arrays: Mapping[str, np.ndarray], summary: Mapping[str, Any],
-                  params: Mapping[str, Any] | None) -> str:
+                  params: Mapping[str, Any] | None,
+                  provenance_info: Mapping[str, Any] | None = None) -> str:
   """Writes a record into the existing, writable directory ``path`` (module doc)."""
   flat_params = None if params is None else flatten_params(params)
   staging = tempfile.mkdtemp(dir=path, prefix=fileio.STAGING_PREFIX)
@@ -182,6 +189,10 @@ def _write_record(path: str, config: Any, metrics: Iterable[Mapping[str, Any]],
     if flat_params is not None:
       np.savez(os.path.join(staging, PARAMS_FILE), **flat_params)
       names.append(PARAMS_FILE)
+    if provenance_info is not None:
+      with open(os.path.join(staging, PROVENANCE_FILE), "w") as f:
+        f.write(json.dumps(fileio.to_jsonable(provenance_info), indent=2) + "\n")
+      names.append(PROVENANCE_FILE)
     for name in names:
       with open(os.path.join(staging, name), "rb+") as f:
         os.fsync(f.fileno())
@@ -193,8 +204,9 @@ def _write_record(path: str, config: Any, metrics: Iterable[Mapping[str, Any]],
       os.remove(os.path.join(path, MANIFEST))
     for name in names:
       os.replace(os.path.join(staging, name), os.path.join(path, name))
-    if flat_params is None and os.path.exists(os.path.join(path, PARAMS_FILE)):
-      os.remove(os.path.join(path, PARAMS_FILE))  # the previous record's, not this one's
+    for optional in (PARAMS_FILE, PROVENANCE_FILE):  # the previous record's, not this one's
+      if optional not in names and os.path.exists(os.path.join(path, optional)):
+        os.remove(os.path.join(path, optional))
     fileio.write_text_atomic(os.path.join(path, MANIFEST), json.dumps(manifest, indent=2) + "\n")
   finally:
     shutil.rmtree(staging, ignore_errors=True)
@@ -236,6 +248,8 @@ class Record:
     params: final params of every seed as a nested dict of numpy arrays, leaves [S, ...]
       (``jax.tree.map(lambda a: a[i], rec.params)`` is seed i's params for
       ``model.apply``); None for schema-1 records and records saved without params.
+    provenance: provenance.json (`provenance`: versions, git commit, devices, matmul
+      precision, wall time) of records written by `Workdir.save`; None otherwise.
   """
 
   workdir: str
@@ -244,6 +258,7 @@ class Record:
   arrays: dict[str, np.ndarray]
   summary: dict
   params: dict | None = None
+  provenance: dict | None = None
 
 
 def has_record(workdir: str) -> bool:
@@ -298,8 +313,12 @@ def load_record(workdir: str, verify: bool = True) -> Record:
     summary = json.load(f)
   params = (_read_params(os.path.join(workdir, PARAMS_FILE))
             if PARAMS_FILE in manifest["files"] else None)
+  prov = None
+  if PROVENANCE_FILE in manifest["files"]:
+    with open(os.path.join(workdir, PROVENANCE_FILE)) as f:
+      prov = json.load(f)
   return Record(workdir=workdir, config=config, metrics=metrics, arrays=arrays,
-                summary=summary, params=params)
+                summary=summary, params=params, provenance=prov)
 
 
 def load_params(workdir_or_record: str | os.PathLike | Record, verify: bool = True) -> dict:
@@ -372,7 +391,7 @@ class Workdir:
   """
 
   def __init__(self, path: str | os.PathLike, *, resume: bool = False,
-               overwrite: bool = False):
+               overwrite: bool = False, tensorboard: bool = False):
     if isinstance(path, os.PathLike):
       path = os.fspath(path)
     if not isinstance(path, str) or not path.strip():
@@ -387,10 +406,16 @@ class Workdir:
     self.path = check_writable(path)
     self.resume = bool(resume)
     self.overwrite = bool(overwrite)
+    self.tensorboard = bool(tensorboard)
+    self._t0 = time.time()
+    self._monitors: list[LiveMetrics] = []
     self._registered: set[str] = set()
     fileio.clean_leftovers(self.path)
     if not self.resume:
       self.remove_checkpoints()
+      live = os.path.join(self.path, LIVE_METRICS)
+      if os.path.exists(live):
+        os.remove(live)
 
   def __repr__(self) -> str:
     return f"Workdir({self.path!r}, resume={self.resume}, overwrite={self.overwrite})"
@@ -459,6 +484,134 @@ class Workdir:
       The workdir's absolute path.
     """
     check_writable(self.path)
-    _write_record(self.path, config, metrics, arrays, summary, params)
+    _write_record(self.path, config, metrics, arrays, summary, params,
+                  provenance(wall_time_s=time.time() - self._t0))
     self.remove_checkpoints()
+    for mon in self._monitors:
+      mon.close()
+    live = os.path.join(self.path, LIVE_METRICS)
+    if os.path.exists(live):
+      os.remove(live)
     return self.path
+
+  def monitor(self) -> "LiveMetrics":
+    """Metrics as the run goes, for ``train.train_seeds(monitor=...)``: one JSON line per
+    log step in ``metrics.live.jsonl`` (replaced by the record's metrics.jsonl when it is
+    saved) and, with ``tensorboard=True``, TensorBoard event files in ``tensorboard/``
+    (written by tensorboardX, no TensorFlow needed; kept after the run)."""
+    mon = LiveMetrics(os.path.join(self.path, LIVE_METRICS),
+                      os.path.join(self.path, "tensorboard") if self.tensorboard else None)
+    self._monitors.append(mon)
+    return mon
+
+
+# ----------------------------------------------------------------------------- provenance
+
+
+def provenance(**extra: Any) -> dict[str, Any]:
+  """Where a result came from: versions, git commit, devices, precision, time.
+
+  Python, jax, jaxlib, flax, optax, numpy, fourier_nn versions; the git commit of the
+  fourier_nn checkout (and whether it had uncommitted changes) when it is one; the JAX
+  backend, device kind and count, process count; the default matmul precision (TF32 is
+  the accelerators' default unless set); host, UTC time; plus ``extra`` (wall time).
+  """
+  import importlib.metadata as md
+
+  def version(pkg):
+    try:
+      return md.version(pkg)
+    except md.PackageNotFoundError:
+      return None
+
+  import fourier_nn
+  out: dict[str, Any] = {
+      "python": platform.python_version(),
+      **{pkg: version(pkg) for pkg in ("jax", "jaxlib", "flax", "optax", "numpy")},
+      "fourier_nn": fourier_nn.__version__,
+      "git_commit": None, "git_dirty": None,
+      "host": platform.node(), "written_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                                            time.gmtime()),
+      "argv": list(sys.argv),
+  }
+  repo = os.path.dirname(os.path.dirname(os.path.abspath(fourier_nn.__file__)))
+  try:
+    commit = subprocess.run(["git", "-C", repo, "rev-parse", "HEAD"], capture_output=True,
+                            text=True, timeout=10)
+    if commit.returncode == 0:
+      out["git_commit"] = commit.stdout.strip()
+      dirty = subprocess.run(["git", "-C", repo, "status", "--porcelain", "--untracked-files=no"],
+                             capture_output=True, text=True, timeout=10)
+      out["git_dirty"] = bool(dirty.stdout.strip()) if dirty.returncode == 0 else None
+  except (OSError, subprocess.SubprocessError):
+    pass
+  if "jax" in sys.modules:  # never import jax just for this
+    import jax
+    devices = jax.devices()
+    out.update(backend=jax.default_backend(), device_kind=devices[0].device_kind,
+               device_count=jax.device_count(), local_device_count=jax.local_device_count(),
+               process_count=jax.process_count(),
+               matmul_precision=str(jax.config.jax_default_matmul_precision))
+  out.update(extra)
+  return out
+
+
+class LiveMetrics:
+  """`Workdir.monitor`: the loss over seeds per log step, written as training goes."""
+
+  def __init__(self, path: str, tensorboard_dir: str | None = None, tag: str = "loss"):
+    self.path, self.tensorboard_dir, self.tag = path, tensorboard_dir, tag
+    self._started = False
+    self._writer = None
+
+  def group(self, index: int) -> "LiveMetrics":
+    """The same files, rows and scalars tagged with a group index (`train_in_groups`)."""
+    if not self._started:  # a new run: the first group starts the file afresh
+      open(self.path, "w").close()
+      self._started = True
+    child = LiveMetrics(self.path, self.tensorboard_dir, f"group{index}/loss")
+    child._started, child._writer = True, self._writer_or_none()
+    return child
+
+  def close(self) -> None:
+    """Flushes and closes the TensorBoard writer (event files are complete after this)."""
+    if self._writer is not None:
+      self._writer.close()
+      self._writer = None
+
+  def _writer_or_none(self):
+    if self.tensorboard_dir and self._writer is None:
+      from tensorboardX import SummaryWriter
+      self._writer = SummaryWriter(self.tensorboard_dir)
+    return self._writer
+
+  def start(self, steps, loss) -> None:
+    """Rows for everything logged so far (a resume rewrites the file from them)."""
+    mode = "a" if self._started else "w"
+    self._started = True
+    self._write(steps, loss, mode)
+
+  def update(self, steps, loss) -> None:
+    self._write(steps, loss, "a")
+
+  def _write(self, steps, loss, mode: str) -> None:
+    loss = np.asarray(loss, np.float64)
+    rows = []
+    writer = self._writer_or_none()
+    for i, step in enumerate(np.asarray(steps)):
+      col = loss[:, i]
+      fin = col[np.isfinite(col)]
+      stats = ({"mean": float(fin.mean()), "min": float(fin.min()), "max": float(fin.max())}
+               if fin.size else {"mean": None, "min": None, "max": None})
+      rows.append(fileio.to_jsonable({"step": int(step), "tag": self.tag,
+                                      **{f"loss_{k}": v for k, v in stats.items()},
+                                      "loss": col, "diverged": int((~np.isfinite(col)).sum())}))
+      if writer is not None and fin.size:
+        for k, v in stats.items():
+          writer.add_scalar(f"{self.tag}/{k}", v, int(step))
+    with open(self.path, mode) as f:
+      for row in rows:
+        f.write(json.dumps(row) + "\n")
+      f.flush()
+    if writer is not None:
+      writer.flush()

@@ -86,6 +86,21 @@ def _chunk_logs(num_logs: int, target: int | None) -> int:
   return 1
 
 
+def _progress_bar(name: str, total: int, initial: int):
+  """A tqdm.auto bar (notebook widget or terminal), or None when tqdm is missing/disabled.
+
+  Set FOURIER_NN_PROGRESS_BAR=0 to switch it off (the absl log lines stay)."""
+  if os.environ.get("FOURIER_NN_PROGRESS_BAR", "1") == "0":
+    return None
+  try:
+    from tqdm.auto import tqdm
+  except ImportError:  # pragma: no cover - tqdm is a dependency
+    return None
+  return tqdm(total=total, initial=initial, desc=name, unit="step", dynamic_ncols=True,
+              bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} steps "
+                         "[{elapsed}] {postfix}")
+
+
 def _fmt_time(s: float) -> str:
   s = int(round(s))
   return f"{s // 3600:d}:{s % 3600 // 60:02d}:{s % 60:02d}"
@@ -110,6 +125,7 @@ def train_seeds(
     progress: bool = True,
     keep_final_checkpoint: bool = False,
     programs: tuple[Callable, Callable] | None = None,
+    monitor: Any = None,
 ) -> History:
   """Trains ``len(keys)`` seeds of one model at once, full batch.
 
@@ -131,11 +147,16 @@ def train_seeds(
       ``checkpoint_every`` chunks, and a run that finds a matching checkpoint resumes from
       it (same numbers as an uninterrupted run: chunk boundaries do not move).
     name: label for logs.
-    progress: log step, loss across seeds and ETA after every chunk.
+    progress: after every chunk, a progress bar (tqdm.auto: in a terminal or a notebook)
+      and an absl log line with step, loss mean [min, max] over seeds, speed and ETA. The
+      speed and ETA leave out the first chunk, which includes the compilation.
     keep_final_checkpoint: also checkpoint the finished run, so that a resume returns it
       without training (`train_in_groups` keeps finished groups this way).
     programs: the compiled (init, chunk) pair of an earlier call with the same functions
       and settings (`train_in_groups` shares them so equal-shaped groups compile once).
+    monitor: an object with ``start(steps[L], loss[S, L])`` (called once with everything
+      logged so far, also after a resume) and ``update(steps[l], loss[S, l])`` (after each
+      chunk), e.g. `records.Workdir.monitor()`: metrics as the run goes.
 
   Returns:
     `History` (seed axis first).
@@ -169,31 +190,48 @@ def train_seeds(
                  done_chunks * chunk_logs * log_every)
 
   diverged_seen = np.zeros(num_seeds, bool)
-  train_start = time.perf_counter()
   start_chunk = done_chunks
+  steps_per_chunk = chunk_logs * log_every
+  if monitor is not None:
+    so_far = np.concatenate([logs[0]["loss"][:, None]] + [p["loss"] for p in logs[1:]], axis=1)
+    monitor.start(np.arange(so_far.shape[1]) * log_every, so_far)
+  bar = _progress_bar(name, num_steps, done_chunks * steps_per_chunk) if progress else None
+  t_first = None  # end of the first chunk of this call: the speed is measured from there
   for c in range(done_chunks, num_chunks):
-    start = jnp.int32(c * chunk_logs * log_every)
+    start = jnp.int32(c * steps_per_chunk)
     state, out = chunk(state, batch, start)
     out = jax.device_get(out)  # blocks; [S, chunk_logs, ...]
     logs.append(out)
     done_chunks = c + 1
+    steps_done = done_chunks * steps_per_chunk
+    if monitor is not None:
+      monitor.update(c * steps_per_chunk + log_every * np.arange(1, chunk_logs + 1),
+                     out["loss"])
     loss = out["loss"][:, -1]
     bad = ~np.isfinite(out["loss"]).all(axis=1)
     new_bad = bad & ~diverged_seen
     if new_bad.any():
       logging.warning("%s: seed(s) %s diverged (non-finite loss) by step %d; the others go on",
-                      name, np.flatnonzero(new_bad).tolist(), done_chunks * chunk_logs * log_every)
+                      name, np.flatnonzero(new_bad).tolist(), steps_done)
       diverged_seen |= bad
     if progress:
-      steps_done = done_chunks * chunk_logs * log_every
-      elapsed = time.perf_counter() - train_start
-      rate = (done_chunks - start_chunk) * chunk_logs * log_every / max(elapsed, 1e-9)
+      now = time.perf_counter()
+      if t_first is None:
+        t_first, rate = now, float("nan")
+      else:
+        rate = (done_chunks - start_chunk - 1) * steps_per_chunk / max(now - t_first, 1e-9)
+      eta = (_fmt_time((num_steps - steps_done) / rate) if rate == rate and rate > 0
+             else "after the first chunk (compiling)")
       finite = loss[np.isfinite(loss)]
       lo, mean, hi = ((finite.min(), finite.mean(), finite.max()) if finite.size
                       else (np.nan,) * 3)
       logging.info("%s: step %d/%d  loss mean %.4g [min %.4g, max %.4g] over %d seeds  "
                    "%.0f steps/s  ETA %s", name, steps_done, num_steps, mean, lo, hi,
-                   num_seeds, rate, _fmt_time((num_steps - steps_done) / max(rate, 1e-9)))
+                   num_seeds, rate, eta)
+      if bar is not None:
+        bar.set_postfix_str(f"loss {mean:.4g} [{lo:.3g}, {hi:.3g}] over {num_seeds} seeds, "
+                            f"{rate:.0f} steps/s, ETA {eta}", refresh=False)
+        bar.update(steps_per_chunk)
     if diverged_seen.all():
       logging.error("%s: every seed diverged; stopping at step %d", name,
                     done_chunks * chunk_logs * log_every)
@@ -201,6 +239,8 @@ def train_seeds(
     if checkpoint_path and done_chunks % checkpoint_every == 0 and done_chunks < num_chunks:
       _save_checkpoint(checkpoint_path, state, logs, done_chunks, fingerprint,
                        wall_before + time.perf_counter() - t0)
+  if bar is not None:
+    bar.close()
   if checkpoint_path and keep_final_checkpoint and done_chunks > start_chunk:
     _save_checkpoint(checkpoint_path, state, logs, done_chunks, fingerprint,
                      wall_before + time.perf_counter() - t0)
@@ -331,6 +371,7 @@ def train_in_groups(
   chunk_logs = _chunk_logs(num_logs, kwargs.pop("chunk_logs", None))
   programs = _programs(init_fn, loss_fn, optimizer, measure_fn, log_every, chunk_logs,
                        batch_axes, kwargs.get("clip"))
+  monitor = kwargs.pop("monitor", None)
   hists = []
   for gi, idx in enumerate(groups):
     if len(groups) > 1:
@@ -341,7 +382,9 @@ def train_in_groups(
         init_fn, loss_fn, optimizer, part, keys[idx], num_steps, log_every, measure_fn,
         batch_axes=batch_axes, checkpoint_path=checkpoint_path(gi) if checkpoint_path else None,
         keep_final_checkpoint=len(groups) > 1, name=name, chunk_logs=chunk_logs,
-        programs=programs, **kwargs))
+        programs=programs, **kwargs,
+        monitor=monitor.group(gi) if len(groups) > 1 and hasattr(monitor, "group")
+        else monitor))
   if len(hists) == 1:
     return hists[0]
   L = max(h.loss.shape[1] for h in hists)

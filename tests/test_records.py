@@ -188,7 +188,8 @@ def test_workdir_save_removes_checkpoints(tmp_path):
   _touch(wd.checkpoint_path(), group, d / "checkpoint_other.npz", d / "group_2.npz",
          d / "notes.txt")
   assert wd.save(**ARGS) == str(d)
-  assert sorted(os.listdir(d)) == sorted(records.FILES + (records.MANIFEST, "notes.txt"))
+  assert sorted(os.listdir(d)) == sorted(records.FILES + (records.MANIFEST, "notes.txt",
+                                                          records.PROVENANCE_FILE))
   assert records.load_record(str(d)).params is None
 
 
@@ -279,3 +280,34 @@ def test_schema1_record_still_loads(tmp_path):
   (d / records.MANIFEST).write_text(json.dumps({"schema_version": 99, "files": files}))
   with pytest.raises(ValueError, match="schema_version=99"):
     records.load_record(str(d))
+
+
+def test_workdir_records_provenance_and_live_metrics(tmp_path):
+  """Workdir.save writes provenance.json (versions, commit, devices); its monitor writes
+  one JSON line per log step as the run goes, rewritten on a resume."""
+  import jax  # the devices are recorded only when jax is in use
+  d = tmp_path / "r"
+  wd = records.Workdir(str(d))
+  mon = wd.monitor()
+  mon.start(np.array([0]), np.array([[1.0], [3.0]]))
+  mon.update(np.array([5, 10]), np.array([[0.5, 0.2], [np.nan, np.nan]]))
+  rows = [json.loads(l) for l in open(d / records.LIVE_METRICS)]
+  assert [r["step"] for r in rows] == [0, 5, 10]
+  assert rows[0]["loss_mean"] == 2.0 and rows[1]["loss_max"] == 0.5 and rows[1]["diverged"] == 1
+  mon2 = wd.monitor()  # what a resumed run's train_seeds gets
+  mon2.start(np.array([0, 5]), np.array([[1.0, 0.5], [3.0, 1.0]]))  # a resume: rewritten
+  assert [json.loads(l)["step"] for l in open(d / records.LIVE_METRICS)] == [0, 5]
+  wd.save(**ARGS)
+  assert not (d / records.LIVE_METRICS).exists()  # the record's metrics.jsonl replaces it
+  prov = records.load_record(str(d)).provenance
+  assert prov["jax"] == jax.__version__ and prov["device_count"] == jax.device_count()
+  assert prov["python"] and prov["wall_time_s"] >= 0 and "git_commit" in prov
+
+
+def test_tensorboard_event_files_without_tensorflow(tmp_path):
+  wd = records.Workdir(str(tmp_path / "tb"), tensorboard=True)
+  wd.monitor().start(np.array([0, 10]), np.array([[2.0, 1.0]]))
+  wd.save(**ARGS)  # closes the writer: the event file is complete
+  events = os.listdir(tmp_path / "tb" / "tensorboard")
+  assert len(events) == 1 and events[0].startswith("events.out.tfevents")
+  assert os.path.getsize(tmp_path / "tb" / "tensorboard" / events[0]) > 100

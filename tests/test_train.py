@@ -37,9 +37,9 @@ def _run(num_seeds=3, keys=None, y=None, **kw):
   y = _targets(num_seeds) if y is None else y
   kw.setdefault("num_steps", 40)
   kw.setdefault("log_every", 5)
+  kw.setdefault("progress", False)
   return train.train_seeds(_init, _loss, optax.adam(1e-2), {"x": X, "y": y}, keys,
-                           measure_fn=_measure, batch_axes={"x": None, "y": 0},
-                           progress=False, **kw)
+                           measure_fn=_measure, batch_axes={"x": None, "y": 0}, **kw)
 
 
 def test_history_shapes_and_step0():
@@ -192,3 +192,27 @@ def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
                  checkpoint_every=1)
   np.testing.assert_array_equal(resumed.steps, full.steps)
   np.testing.assert_allclose(resumed.loss, full.loss, rtol=1e-6)
+
+
+def test_progress_bar_and_live_metrics_in_library_use(capsys, monkeypatch, tmp_path):
+  """Called from Python (no absl app.run), a training still shows its progress: a tqdm bar
+  on stderr with step, loss over seeds and ETA; and the monitor gets every log step."""
+  monkeypatch.setenv("FOURIER_NN_PROGRESS_BAR", "1")
+
+  class Monitor:
+    def __init__(self):
+      self.steps = []
+
+    def start(self, steps, loss):
+      self.steps = list(steps)
+
+    def update(self, steps, loss):
+      assert loss.shape == (3, len(steps))
+      self.steps += list(steps)
+
+  mon = Monitor()
+  h = _run(num_steps=40, log_every=5, chunk_logs=2, progress=True, monitor=mon)
+  err = capsys.readouterr().err
+  assert "40/40 steps" in err and "over 3 seeds" in err and "ETA" in err
+  assert "compiling" in err  # the first chunk's ETA is not a guess from the compile time
+  assert mon.steps == h.steps.tolist()

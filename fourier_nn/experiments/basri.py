@@ -226,10 +226,12 @@ def build(config):
 # Running.
 
 
-def run(config, workdir: str, resume: bool = False, overwrite: bool = False) -> str:
+def run(config, workdir: str, resume: bool = False, overwrite: bool = False,
+        tensorboard: bool = False) -> str:
   """Trains every (k, run) pair, detects convergence, adds theory; returns the record path."""
   validate(config)
-  wd = records.Workdir(workdir, resume=resume, overwrite=overwrite)
+  wd = records.Workdir(workdir, resume=resume, overwrite=overwrite,
+                       tensorboard=tensorboard)
   b = build(config)
   K, R = len(b["freqs"]), config.num_runs
   logging.info("%s: %s %s net (bias=%s, width %d) on the %s, k=%s, %d runs each "
@@ -241,6 +243,7 @@ def run(config, workdir: str, resume: bool = False, overwrite: bool = False) -> 
       config.num_steps, config.log_every, b["measure_fn"],
       group_size=config.pairs_per_program or K * R, batch_axes={k: 0 for k in b["batch"]},
       checkpoint_path=lambda gi: wd.checkpoint_path(f"checkpoint_group{gi}"),
+      monitor=wd.monitor(),
       chunk_logs=config.chunk_logs or None, checkpoint_every=config.checkpoint_every,
       name=config.experiment)
   arrays, metrics, summary = analyse(config, b, hist)

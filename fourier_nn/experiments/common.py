@@ -1,6 +1,7 @@
 """Pieces every experiment driver shares: config checks, optimizers, seeds, snapshots."""
 from __future__ import annotations
 
+import hashlib
 import math
 from typing import Any, Sequence
 
@@ -61,14 +62,23 @@ def make_optimizer(name: str, lr: float, b1: float = 0.9, b2: float = 0.999,
 
 
 def seed_keys(seed: int, *names: str) -> dict[str, jax.Array]:
-  """One config seed → named, independent keys (``data``, ``init``, …) by fold-in of a hash."""
+  """One config seed → named, independent keys (``data``, ``init``, …) by fold-in of a hash.
+
+  The hash covers the whole name (sha256), so distinct names give distinct streams
+  ("init" and "init_readout" differ). Until 2026-12 only the first 4 bytes were hashed:
+  every stream changed then (records of earlier runs are not bit-reproducible with it).
+
+  >>> k = seed_keys(0, "init", "init_readout")
+  >>> bool((jax.random.key_data(k["init"]) != jax.random.key_data(k["init_readout"])).any())
+  True
+  """
   root = jax.random.key(seed)
   return {n: jax.random.fold_in(root, _stable_hash(n)) for n in names}
 
 
 def _stable_hash(name: str) -> int:
   # Python's hash() is salted per process; this is not.
-  return int.from_bytes(name.encode()[:4].ljust(4, b"\0"), "little") % (2**31 - 1)
+  return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "little") % (2**31 - 1)
 
 
 def snapshot_indices(steps: np.ndarray, wanted: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:

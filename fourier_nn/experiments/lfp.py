@@ -141,10 +141,12 @@ def build(config):
               measure_fn=measure_fn, init_keys=init_keys)
 
 
-def run(config, workdir: str, resume: bool = False, overwrite: bool = False) -> str:
+def run(config, workdir: str, resume: bool = False, overwrite: bool = False,
+        tensorboard: bool = False) -> str:
   """Trains, compares with the LFP / splines, writes the record; returns its path."""
   validate(config)
-  wd = records.Workdir(workdir, resume=resume, overwrite=overwrite)
+  wd = records.Workdir(workdir, resume=resume, overwrite=overwrite,
+                       tensorboard=tensorboard)
   b = build(config)
   m = config.model
   logging.info("lfp: %d seeds x %d steps, m=%d, σ_r=%g σ_w=%g L=%g, n=%d, GD lr %.4g",
@@ -154,6 +156,7 @@ def run(config, workdir: str, resume: bool = False, overwrite: bool = False) -> 
       b["init_fn"], b["loss_fn"], optax.sgd(b["lr"]), b["batch"], b["init_keys"],
       config.num_steps, config.log_every, b["measure_fn"],
       chunk_logs=config.chunk_logs or None, checkpoint_path=wd.checkpoint_path(),
+      monitor=wd.monitor(),
       checkpoint_every=config.checkpoint_every, name="lfp")
   arrays, metrics, summary = analyse(config, b, hist)
   path = wd.save(config, metrics, arrays, summary, params=hist.params)

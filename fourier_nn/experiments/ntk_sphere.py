@@ -230,10 +230,12 @@ def ntk_theory(config, b, steps: np.ndarray, final_params=None,
           **{f"ntk_final_{k}": np.asarray(v) for k, v in moved.items() if v}}
 
 
-def run(config, workdir: str, resume: bool = False, overwrite: bool = False) -> str:
+def run(config, workdir: str, resume: bool = False, overwrite: bool = False,
+        tensorboard: bool = False) -> str:
   """Trains, measures, adds both theory curves and writes the record; returns its path."""
   validate(config)
-  wd = records.Workdir(workdir, resume=resume, overwrite=overwrite)
+  wd = records.Workdir(workdir, resume=resume, overwrite=overwrite,
+                       tensorboard=tensorboard)
   b = build(config)
   S, N = config.num_seeds, config.num_points
   logging.info("ntk_sphere: %d seeds x %d GD steps (lr %g), n=%d on S^%d (%s), width %d, "
@@ -243,7 +245,8 @@ def run(config, workdir: str, resume: bool = False, overwrite: bool = False) -> 
       b["init_fn"], b["loss_fn"], optax.sgd(config.lr), b["batch"], b["init_keys"],
       config.num_steps, config.log_every, b["measure_fn"],
       batch_axes={"x": 0, "y": 0, "v": 0}, chunk_logs=config.chunk_logs or None,
-      checkpoint_path=wd.checkpoint_path(), checkpoint_every=config.checkpoint_every,
+      checkpoint_path=wd.checkpoint_path(), monitor=wd.monitor(),
+      checkpoint_every=config.checkpoint_every,
       name="ntk_sphere")
   arrays, metrics, summary = analyse(config, b, hist)
   path = wd.save(config, metrics, arrays, summary, params=hist.params)

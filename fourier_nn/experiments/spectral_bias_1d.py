@@ -107,10 +107,12 @@ def build(config):
               init_keys=init_keys)
 
 
-def run(config, workdir: str, resume: bool = False, overwrite: bool = False) -> str:
+def run(config, workdir: str, resume: bool = False, overwrite: bool = False,
+        tensorboard: bool = False) -> str:
   """Trains, measures and writes the record into ``workdir``; returns its path."""
   validate(config)
-  wd = records.Workdir(workdir, resume=resume, overwrite=overwrite)
+  wd = records.Workdir(workdir, resume=resume, overwrite=overwrite,
+                       tensorboard=tensorboard)
   b = build(config)
   optimizer = common.make_optimizer(config.optimizer, config.lr, config.b1, config.b2)
   logging.info("spectral_bias_1d: %d seeds x %d steps, %d-point grid, freqs %s, %s amplitudes",
@@ -121,9 +123,15 @@ def run(config, workdir: str, resume: bool = False, overwrite: bool = False) -> 
       config.num_steps, config.log_every, b["measure_fn"],
       batch_axes={"x": None, "y": 0}, clip=config.clip or None,
       chunk_logs=config.chunk_logs or None, checkpoint_path=wd.checkpoint_path(),
+      monitor=wd.monitor(),
       checkpoint_every=config.checkpoint_every, name="spectral_bias_1d")
   arrays, metrics, summary = analyse(config, b, hist)
   path = wd.save(config, metrics, arrays, summary, params=hist.params)
+  half = summary["first_step_mean_amplitude_0.5"]
+  logging.info("spectral_bias_1d: the seed-mean amplitude first reaches half of A_k at: %s",
+               ", ".join(f"k={k} step {int(t)}" if np.isfinite(t) else
+                         f"k={k} not within {summary['steps_trained']}"
+                         for k, t in zip(b["freqs"].tolist(), half)))
   logging.info("spectral_bias_1d: record written to %s (%.1f s)", path, hist.wall_time)
   return path
 
