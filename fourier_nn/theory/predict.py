@@ -35,8 +35,8 @@ prior covariance Θ (He, Lakshminarayanan, Teh 2020, "Bayesian Deep Ensembles vi
 Neural Tangent Kernel", arXiv:2007.05864).
 
 Correspondence with neural-tangents 0.6.5 (Novak et al. 2020, "Neural Tangents: Fast
-and Easy Infinite Neural Networks in Python", arXiv:1912.02803), checked to ~1e-12 in
-tests/test_parity_nt.py:
+and Easy Infinite Neural Networks in Python", arXiv:1912.02803), equal to ~1e-14 (rtol
+1e-10 asserted) in tests/test_parity_nt.py:
 
 * ``nt.predict.gradient_descent_mse(k, y, learning_rate=η, diag_reg=c)`` is
   ``gradient_descent_mse(k, y, η, scale=1/y.size, discrete=False, diag_reg=c)``
