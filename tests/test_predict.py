@@ -6,6 +6,8 @@ the one-net predictor for the ensemble's mean and covariance, and an ensemble of
 wide NTK-parameterised MLPs. Parity with neural-tangents: tests/test_parity_nt.py.
 """
 import collections
+import os
+import re
 import time
 
 import jax
@@ -424,3 +426,16 @@ def test_ensemble_of_wide_ntk_mlps_matches_the_infinite_ensemble():
   ratio = out[:_NETS // 2].var(0, ddof=1) / np.diagonal(pred.covariance, axis1=1, axis2=2)
   assert 0.6 < ratio.min() and ratio.max() < 1.6, ratio
   assert time.time() - start < 60
+
+
+def test_readme_neural_tangents_example_runs():
+  """The five-line example under "Coming from neural-tangents" in README.md runs and fits."""
+  readme = open(os.path.join(os.path.dirname(__file__), "..", "README.md")).read()
+  section = readme[readme.index("### Coming from neural-tangents"):]
+  code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+  assert len(code.strip().splitlines()) == 5
+  env = {}
+  exec(compile(code, "README.md", "exec"), env)
+  fx_t, y = env["fx_t"], np.asarray(env["y"], np.float64)
+  assert fx_t.shape == (3, 16) and fx_t.dtype == np.float64
+  assert np.max(np.abs(fx_t[-1] - y)) < 0.1 * np.max(np.abs(fx_t[0] - y))
