@@ -164,7 +164,8 @@ def _factors(lam, lr: float, t, scale: float, discrete: bool):
           f"t=None (t = infinity) needs every non-zero mode to converge, i.e. 0 < "
           f"learning_rate*scale*eigenvalue {'< 2 ' if discrete else ''}for {kind}; got "
           f"values in [{rate.min():.4g}, {rate.max():.4g}] (pass finite t to see the "
-          f"divergence)")
+          f"divergence; a kernel rounded in float32 can have eigenvalues ~ -1e-7*max: "
+          f"add diag_reg)")
     f = np.where(zero, 1.0, 0.0)[None, :]
     return f, f - 1.0
   ts = _check_steps(t, discrete)
