@@ -22,6 +22,13 @@ What is compared:
       non-symmetric call (θ = 0 exactly) gets θ ≈ √eps from us — ReLU NTK off by up to
       ~2e-8 (float64) / ~1.5e-4 (float32) relative at depth 5 on those entries.
   (c) that implementation 3 (structured derivatives) works on this jax.
+  (d) ``theory.gradient_descent_mse`` (scale=1/y.size, discrete=False), ``gp_inference``
+      and ``gradient_descent_mse_ensemble`` against ``nt.predict.gradient_descent_mse``,
+      ``gp_inference`` and ``gradient_descent_mse_ensemble`` on stax NNGP/NTK kernels of
+      a depth-2 ReLU net: y [N] and [N, K], diag_reg 0 / relative / absolute, finite t
+      and t=None, train and test points, get "nngp"/"ntk"/"ntkgp"/tuples, compute_cov;
+      and end to end (``mlp_kernels`` + ``theory`` vs ``stax`` + ``nt.predict``), at
+      rtol 1e-10 (measured <= 7e-15).
   Also: ``empirical_ntk_fn`` (one function reused over two parameter sets, x2 given and
   None) against ``nt.empirical_ntk_fn``, its ``backend="neural_tangents"`` route, and
   ``ensemble_ntk`` against the mean of nt kernels over the same initialisations.
@@ -46,7 +53,7 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 from neural_tangents import stax  # noqa: E402
 
-from fourier_nn import kernels, models  # noqa: E402
+from fourier_nn import kernels, models, theory  # noqa: E402
 
 jax.config.update("jax_enable_x64", True)
 
@@ -382,3 +389,163 @@ def test_structured_derivatives_work_on_this_jax():
     theta = fn(x1, x2, params)
     assert theta.shape == (13, 9) and np.all(np.isfinite(theta))
     _assert_close(theta, _nt_reference(name, 1, False), EMPIRICAL_RTOL, name)
+
+
+# --------------------------------------------------------------------------------------
+# (d) Predictions: theory.predict vs nt.predict
+# --------------------------------------------------------------------------------------
+
+# Measured: <= 7e-15 relative to the largest entry (352 array comparisons: means and
+# covariances, train and test points, finite t and t=None, three diag_reg settings).
+PREDICT_RTOL = 1e-10
+_N_TRAIN, _N_TEST = 8, 5
+_TIMES = [0.0, 0.3, 4.0, 60.0, 2000.0]
+# (diag_reg, diag_reg_absolute_scale)
+_REGS = [(0.0, False), (1e-2, False), (0.05, True)]
+
+
+@functools.lru_cache(maxsize=None)
+def _predict_setup():
+  """(kernel_fn of a depth-2 ReLU stax net, x_train [8, 3], x_test [5, 3], y [8, 3]).
+
+  The NTK on x_train has condition number ~40, so solves do not amplify rounding.
+  """
+  dense = functools.partial(stax.Dense, W_std=1.4, b_std=0.3)
+  _, _, kernel_fn = stax.serial(dense(64), stax.Relu(), dense(64), stax.Relu(), dense(1))
+  x_train = jax.random.normal(jax.random.PRNGKey(11), (_N_TRAIN, 3), jnp.float64)
+  x_test = jax.random.normal(jax.random.PRNGKey(12), (_N_TEST, 3), jnp.float64)
+  y = jnp.sin(x_train @ jnp.array([[1.0, -0.5, 0.2], [0.3, 1.0, 0.0], [0.0, 0.7, -1.0]]))
+  # Eager, not jitted: under jit XLA's FMA leaves θ ≈ √eps on the diagonal (see (b)), and
+  # nt's ensemble calls kernel_fn with other ``get``s than we do: 1.5e-8 apart.
+  return kernel_fn, x_train, x_test, y
+
+
+def _kernels_np(kernel_fn, x1, x2):
+  k = kernel_fn(x1, x2, ("nngp", "ntk"))
+  return {"nngp": np.asarray(k.nngp), "ntk": np.asarray(k.ntk)}
+
+
+@pytest.mark.parametrize("diag_reg,absolute", _REGS)
+@pytest.mark.parametrize("multi_output", [True, False], ids=["y[N,K]", "y[N]"])
+def test_gradient_descent_mse_matches_nt(multi_output, diag_reg, absolute):
+  """``gradient_descent_mse(k, y, η, scale=1/y.size, discrete=False, diag_reg=...)`` is
+  ``nt.predict.gradient_descent_mse(k, y, η, diag_reg=...)``: train and test outputs at
+  finite t and at t=None (nt: Cholesky solve; ours: eigenbasis), fx_train_0 an array,
+  a scalar or None. y [N] runs nt with ``trace_axes=()`` (its kernel then has no
+  output axis to trace)."""
+  kernel_fn, x_train, x_test, y = _predict_setup()
+  y = y if multi_output else y[:, 0]
+  k_dd = _kernels_np(kernel_fn, x_train, None)["ntk"]
+  k_td = _kernels_np(kernel_fn, x_test, x_train)["ntk"]
+  lr = 0.7
+  trace_axes = (-1,) if multi_output else ()
+  rng = np.random.default_rng(0)
+  fx0 = rng.standard_normal(y.shape)
+  h0 = rng.standard_normal((_N_TEST,) + y.shape[1:])
+  ref = nt.predict.gradient_descent_mse(jnp.asarray(k_dd), y, learning_rate=lr,
+                                        diag_reg=diag_reg,
+                                        diag_reg_absolute_scale=absolute,
+                                        trace_axes=trace_axes)
+  ours = theory.gradient_descent_mse(k_dd, y, lr, scale=1.0 / y.size, discrete=False,
+                                     diag_reg=diag_reg, diag_reg_absolute_scale=absolute)
+  what = f"y{list(y.shape)} diag_reg={diag_reg} absolute={absolute}"
+  for t in (np.array(_TIMES), None):
+    want = ref(None if t is None else jnp.asarray(t), jnp.asarray(fx0), jnp.asarray(h0),
+               jnp.asarray(k_td))
+    got = ours(t, fx0, h0, k_td)
+    for a, b, part in zip(got, want, ("train", "test")):
+      _assert_close(a, b, PREDICT_RTOL, f"{what} t={'None' if t is None else 'T'} {part}")
+  t = np.array(_TIMES)
+  _assert_close(ours(t, None, h0, k_td), ref(jnp.asarray(t), None, jnp.asarray(h0),
+                                             jnp.asarray(k_td)), PREDICT_RTOL, what)
+  with jax.numpy_rank_promotion("allow"):  # nt broadcasts a scalar fx_train_0 by rank
+    want = ref(jnp.asarray(t), 0.0)
+  _assert_close(ours(t, 0.0), want, PREDICT_RTOL, what)
+
+
+def _compare_gaussians(got, want, get, what):
+  """Ours (Gaussians / Gaussian / array) vs nt's, field by field."""
+  if isinstance(get, str):
+    got, want = {get: got}, {get: want}
+  else:
+    assert tuple(got._fields) == tuple(want._fields), (what, got._fields, want._fields)
+    got, want = got._asdict(), want._asdict()
+  for g in want:
+    if hasattr(want[g], "covariance"):
+      _assert_close(got[g].mean, want[g].mean, PREDICT_RTOL, f"{what} {g} mean")
+      _assert_close(got[g].covariance, want[g].covariance, PREDICT_RTOL, f"{what} {g} cov")
+    else:
+      _assert_close(got[g], want[g], PREDICT_RTOL, f"{what} {g} mean")
+
+
+@pytest.mark.parametrize("diag_reg,absolute", _REGS)
+def test_gp_inference_matches_nt(diag_reg, absolute):
+  """Means and covariances for get "nngp", "ntk", "ntkgp" and tuples, on test points and
+  on the training points (k_test_train=None), nt's ``Kernel`` objects passed to both."""
+  kernel_fn, x_train, x_test, y = _predict_setup()
+  k_dd = kernel_fn(x_train, None, ("nngp", "ntk"))
+  k_td = kernel_fn(x_test, x_train, ("nngp", "ntk"))
+  k_tt = kernel_fn(x_test, None, ("nngp", "ntk"))
+  ref = nt.predict.gp_inference(k_dd, y, diag_reg, absolute)
+  ours = theory.gp_inference(k_dd, np.asarray(y), diag_reg, absolute)
+  as_dicts = theory.gp_inference(_kernels_np(kernel_fn, x_train, None), np.asarray(y),
+                                 diag_reg, absolute)
+  for get in ("nngp", "ntk", "ntkgp", ("ntk", "nngp"), ("nngp", "ntk", "ntkgp")):
+    for tt in (None, k_tt):
+      what = f"get={get} k_test_test={'None' if tt is None else 'given'} reg={diag_reg}"
+      want = ref(get, k_td, tt)
+      _compare_gaussians(ours(get, k_td, tt), want, get, what)
+      _compare_gaussians(as_dicts(get, _kernels_np(kernel_fn, x_test, x_train),
+                                  None if tt is None else _kernels_np(kernel_fn, x_test, None)),
+                         want, get, what + " (dicts)")
+    _compare_gaussians(ours(get, None, True), ref(get, None, True), get, f"train {get}")
+
+
+@pytest.mark.parametrize("diag_reg,absolute", _REGS)
+def test_gradient_descent_mse_ensemble_matches_nt(diag_reg, absolute):
+  """``gradient_descent_mse_ensemble(kernels(x_train), y, η, scale=1/y.size,
+  discrete=False)(t, kernels(x_test, x_train), kernels(x_test))`` vs nt's
+  ``gradient_descent_mse_ensemble(kernel_fn, x_train, y, η)(t, x_test)``: get "nngp",
+  "ntk" and both, compute_cov on and off, test and training points, finite t and t=None.
+  """
+  kernel_fn, x_train, x_test, y = _predict_setup()
+  lr = 0.7
+  ref = nt.predict.gradient_descent_mse_ensemble(kernel_fn, x_train, y, learning_rate=lr,
+                                                 diag_reg=diag_reg,
+                                                 diag_reg_absolute_scale=absolute)
+  ours = theory.gradient_descent_mse_ensemble(
+      _kernels_np(kernel_fn, x_train, None), np.asarray(y), lr, scale=1.0 / y.size,
+      discrete=False, diag_reg=diag_reg, diag_reg_absolute_scale=absolute)
+  k_td = _kernels_np(kernel_fn, x_test, x_train)
+  k_tt = _kernels_np(kernel_fn, x_test, None)
+  for get in ("nngp", "ntk", ("nngp", "ntk")):
+    for compute_cov in (False, True):
+      for t in (np.array(_TIMES), None):
+        what = (f"get={get} cov={compute_cov} t={'None' if t is None else 'T'} "
+                f"reg={diag_reg}")
+        tj = None if t is None else jnp.asarray(t)
+        _compare_gaussians(ours(t, k_td, k_tt, get, compute_cov),
+                           ref(tj, x_test, get, compute_cov), get, what)
+        if t is not None or not compute_cov:
+          # nt's t=None on the training points returns gp_inference's N(y, 0).
+          _compare_gaussians(ours(t, None, None, get, compute_cov),
+                             ref(tj, None, get, compute_cov), get, "train " + what)
+
+
+def test_gradient_descent_mse_ensemble_with_mlp_kernels_matches_nt_end_to_end():
+  """Ours entirely (``kernels.mlp_kernels`` + ``theory``) vs nt entirely (``stax`` +
+  ``nt.predict``): the kernels agree to ~1e-15, predictions to PREDICT_RTOL."""
+  kernel_fn, x_train, x_test, y = _predict_setup()
+
+  def ours_kernels(x1, x2):
+    nngp, ntk = kernels.mlp_kernels(x1, x2, depth=2, activation="relu", w_std=1.4,
+                                    b_std=0.3)
+    return {"nngp": np.asarray(nngp), "ntk": np.asarray(ntk)}
+
+  lr, t = 0.7, np.array(_TIMES)
+  want = nt.predict.gradient_descent_mse_ensemble(kernel_fn, x_train, y, lr)(
+      jnp.asarray(t), x_test, ("nngp", "ntk"), True)
+  got = theory.gradient_descent_mse_ensemble(ours_kernels(x_train, None), np.asarray(y), lr,
+                                             scale=1.0 / y.size, discrete=False)(
+      t, ours_kernels(x_test, x_train), ours_kernels(x_test, None), ("nngp", "ntk"), True)
+  _compare_gaussians(got, want, ("nngp", "ntk"), "mlp_kernels end to end")

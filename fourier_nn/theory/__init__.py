@@ -1,14 +1,22 @@
-"""Kernel-regime theory: eigen-analysis, per-mode flow, closed-form spectra, LFP, laws.
+"""Kernel-regime theory: eigen-analysis, per-mode flow, predictions, closed-form spectra,
+LFP, laws.
 
-A package of four modules, every name re-exported here (``theory.eigh`` etc.):
+A package of five modules, every name re-exported here (``theory.eigh`` etc.):
 
 `theory.flow`
 * `eigh`, `project` — float64 eigendecomposition of a kernel Gram matrix and the
   coefficients of residuals on its eigenvectors.
 * `kernel_flow` — predicted residuals (or per-mode coefficients) of GD / gradient flow in
   the kernel regime: r_t = V (1 − η s Λ)^t Vᵀ r_0, or V exp(−η s Λ t) Vᵀ r_0.
-* `gradient_descent_mse` — the same as a neural-tangents-shaped predictor, with test points.
 * `first_crossing` — the first logged step at which a curve passes a level.
+
+`theory.predict` (shaped like ``neural_tangents.predict``; Lee et al. 2019,
+arXiv:1902.06720)
+* `gradient_descent_mse` — one net's train and test outputs under GD (exact
+  (1 − η s λ)^t, also for η s λ > 2) or gradient flow in the kernel regime.
+* `gp_inference` — NNGP / NTK / NTK-GP posterior mean and covariance at test points.
+* `gradient_descent_mse_ensemble` — mean and covariance of the infinite ensemble of
+  infinitely wide nets at any time; `Gaussian` (mean, covariance).
 
 `theory.spectra`
 * `circle_eigenvalues` — exact eigenvalues of Basri et al.'s two-layer ReLU NTK on the
@@ -46,22 +54,23 @@ References:
   Zhang, Xu, Luo, Ma 2019, "Explicitizing an implicit bias of the frequency principle in
   two-layer neural networks" (LFP).
 """
-from fourier_nn.theory.flow import (eigh, first_crossing, gradient_descent_mse, kernel_flow,
-                                    mode_factors, project)
+from fourier_nn.theory.flow import eigh, first_crossing, kernel_flow, mode_factors, project
 from fourier_nn.theory.laws import (PowerLawFit, convergence_steps, convergence_time,
                                     fit_exponent, fit_log_rate, fit_power_law, group_stats,
                                     mean_ci)
 from fourier_nn.theory.lfp import (cubic_spline, l2_distance, lfp_data_kernel,
                                    lfp_interpolant, lfp_kernel, lfp_multiplier, lfp_ntk,
                                    lfp_time_per_step, linear_spline)
+from fourier_nn.theory.predict import (Gaussian, gp_inference, gradient_descent_mse,
+                                       gradient_descent_mse_ensemble)
 from fourier_nn.theory.spectra import (GEGENBAUER_NORMS, arccos_kernel, circle_eigenvalues,
                                        gegenbauer, legendre, legendre_all, sphere_eigenvalues,
                                        sign_net_eigenvalues, sign_net_ntk,
                                        sphere_multiplicity, two_layer_relu_ntk)
 
 __all__ = [
-    "eigh", "project", "mode_factors", "kernel_flow", "gradient_descent_mse",
-    "first_crossing",
+    "eigh", "project", "mode_factors", "kernel_flow", "first_crossing",
+    "gradient_descent_mse", "gp_inference", "gradient_descent_mse_ensemble", "Gaussian",
     "circle_eigenvalues", "arccos_kernel", "two_layer_relu_ntk",
     "sphere_multiplicity", "sphere_eigenvalues", "legendre", "legendre_all", "gegenbauer",
     "GEGENBAUER_NORMS", "sign_net_ntk", "sign_net_eigenvalues",

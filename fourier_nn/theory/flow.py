@@ -1,12 +1,11 @@
 """Eigen-analysis of kernel Gram matrices and the kernel-regime dynamics of GD.
 
-`eigh`, `project` (float64), `mode_factors`, `kernel_flow` (training residuals),
-`gradient_descent_mse` (neural-tangents-shaped predictor, train and test points) and
+`eigh`, `project` (float64), `mode_factors`, `kernel_flow` (training residuals) and
 `first_crossing` (the first logged step past a level, for measured and predicted curves).
+The neural-tangents-shaped predictors built on them (train and test points, infinite
+ensembles) are in `theory.predict`.
 """
 from __future__ import annotations
-
-from typing import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -154,64 +153,6 @@ def kernel_flow(K, r0: ArrayLike, lr: float, steps: ArrayLike, *, scale: float =
   if return_coeffs:
     return coeffs
   return coeffs @ V.T
-
-
-def gradient_descent_mse(k_train_train, y_train: ArrayLike, learning_rate: float, *,
-                         scale: float = 1.0, discrete: bool = True) -> Callable:
-  """Kernel-regime predictor of GD on a squared loss, shaped like neural-tangents'.
-
-  With Θ = V Λ Vᵀ the kernel on the training inputs and f_t = (1 − η s λ)^t per mode
-  (GD, exact for any η s λ, also > 2) or exp(−η s λ t) (gradient flow),
-
-    fx_train_t = y + V f_t Vᵀ (fx_train_0 − y),
-    fx_test_t  = fx_test_0 + k_test_train V ((f_t − 1)/λ) Vᵀ (fx_train_0 − y)
-
-  (modes with λ ≈ 0 neither move nor move the test points). ``scale`` is the loss's
-  function-space factor s (`losses.Loss.flow_scale`): 2/n for the mean squared error,
-  1/n for (1/2n) Σ (as `neural_tangents.predict.gradient_descent_mse`, whose loss is
-  ½ mean), 1 for ½‖·‖². Everything is float64 NumPy.
-
-  Args:
-    k_train_train: [N, N] kernel on the training inputs, or (eigvals [N], eigvecs [N, N])
-      from `eigh`.
-    y_train: [N] targets.
-    learning_rate: η.
-    scale: s above.
-    discrete: GD (True) or gradient flow in time η·t (False).
-
-  Returns:
-    ``predict_fn(t, fx_train_0, fx_test_0=None, k_test_train=None)``: t [T] steps,
-    fx_train_0 [..., N] → fx_train_t [..., T, N]; with fx_test_0 [..., M] and
-    k_test_train [M, N] it returns (fx_train_t, fx_test_t [..., T, M]).
-
-  >>> predict = gradient_descent_mse(np.eye(2), np.zeros(2), 0.5)
-  >>> predict([0, 1, 2], np.array([1.0, 2.0]))
-  array([[1.  , 2.  ],
-         [0.5 , 1.  ],
-         [0.25, 0.5 ]])
-  """
-  if isinstance(k_train_train, (tuple, list)) and len(k_train_train) == 2:
-    lam, V = (np.asarray(a, np.float64) for a in k_train_train)
-  else:
-    lam, V = eigh(k_train_train)
-  y = np.asarray(y_train, np.float64)
-  tiny = 1e-14 * float(np.max(np.abs(lam))) if lam.size else 0.0
-
-  def predict_fn(t, fx_train_0, fx_test_0=None, k_test_train=None):
-    f = mode_factors(lam, learning_rate, t, scale=scale, discrete=discrete)  # [T, N]
-    c0 = project(np.asarray(fx_train_0, np.float64) - y, V)  # [..., N]
-    train = y + (c0[..., None, :] * f) @ V.T
-    if fx_test_0 is None:
-      return train
-    if k_test_train is None:
-      raise ValueError("fx_test_0 needs k_test_train [M, N]")
-    with np.errstate(divide="ignore", invalid="ignore"):
-      g = np.where(np.abs(lam) > tiny, (f - 1.0) / lam, 0.0)  # [T, N]
-    kv = np.asarray(k_test_train, np.float64) @ V  # [M, N]
-    test = np.asarray(fx_test_0, np.float64)[..., None, :] + (c0[..., None, :] * g) @ kv.T
-    return train, test
-
-  return predict_fn
 
 
 def first_crossing(steps: ArrayLike, values: ArrayLike, level: ArrayLike, *,
