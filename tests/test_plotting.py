@@ -37,7 +37,8 @@ def exp1_record(overlay=False):
       "steps": steps, "loss": 5 * np.exp(-steps / 4000)[None] * (1 + 0.1 * RNG.random((S, 1))),
       "amplitudes": amp, "spectral_norms": 1 + RNG.random((S, 13, 6)).cumsum(1),
       "spectral_norm_steps": np.arange(0, 3001, 250),
-      "predictions": RNG.standard_normal((S, 3, N)), "prediction_steps": np.array([100, 1000, 3000]),
+      "predictions": RNG.standard_normal((S, 3, N)),
+      "prediction_steps": np.array([100, 1000, 3000]),
       "x": x, "targets": np.sin(2 * np.pi * 5 * x)[None].repeat(S, 0),
       "phases": RNG.random((S, K)), "freqs": freqs, "amps": np.ones(K),
       "diverged": np.array([False, True, False]),
@@ -55,7 +56,8 @@ def basri_record(model="shallow", domain="circle", bias=False):
   P = K * R
   steps = np.arange(0, 2001, 50)
   mean = 20.0 * freqs ** 2.0
-  never = (freqs % 2 == 1) & (freqs >= 3) if (model == "shallow" and not bias) else np.zeros(K, bool)
+  never = ((freqs % 2 == 1) & (freqs >= 3) if (model == "shallow" and not bias)
+           else np.zeros(K, bool))
   mean = np.where(never, np.nan, mean)
   frac = np.where(never, 0.0, 1.0)
   frac[1] = 0.5  # one k where only some runs converged
@@ -100,8 +102,10 @@ def ntk_sphere_record(dim=10, rises=0):
   steps = np.arange(0, 601)
   degrees = np.array([1, 2, 4])
   rates = np.array([0.3, 0.03, 0.003])
-  proj = 5 * np.exp(-rates[None, None, :] * steps[None, :, None]) * (1 + 0.05 * RNG.random((S, 1, K)))
-  per_degree = [{"degree": int(d), "rate_measured": float(r), "rate_measured_ci95": [0.9 * r, 1.1 * r],
+  proj = (5 * np.exp(-rates[None, None, :] * steps[None, :, None])
+          * (1 + 0.05 * RNG.random((S, 1, K))))
+  per_degree = [{"degree": int(d), "rate_measured": float(r),
+                 "rate_measured_ci95": [0.9 * r, 1.1 * r],
                  "rate_empirical_ntk": float(r), "rate_closed_form": float(0.8 * r)}
                 for d, r in zip(degrees, rates)]
   per_degree[2]["rate_measured_ci95"] = [None, None]

@@ -199,8 +199,8 @@ def _row_start(ax):
 def _top_above_frame(ax, renderer) -> float:
   """Display y of the top of the frame, its titles and its legend."""
   top = ax.bbox.y1
-  extras = [t for t in (ax.title, ax._left_title, ax._right_title)  # pylint: disable=protected-access
-            if t.get_text()]
+  titles = (ax.title, ax._left_title, ax._right_title)  # pylint: disable=protected-access
+  extras = [t for t in titles if t.get_text()]
   if ax.get_legend() is not None:
     extras.append(ax.get_legend())
   for art in extras:

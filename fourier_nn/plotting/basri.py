@@ -28,7 +28,7 @@ def _fit_line(ax, fit, color, label, ls="-"):
   kk = np.geomspace(k.min(), k.max(), 50)
   lo, hi = fit["ci95"]
   ax.plot(kk, np.exp(fit["intercept"]) * kk ** fit["p"], color=color, lw=1.0, ls=ls,
-          label=rf"{label}: $p={fit['p']:.2f}$ [{lo:.2f}, {hi:.2f}]")
+          label=rf"{label}: $p={fit['p']:.2f}$ $[{lo:.2f}, {hi:.2f}]$")
 
 
 def describe(rec) -> str:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import matplotlib as mpl
 import matplotlib.lines as mlines
-import matplotlib.pyplot as plt
 import numpy as np
 
 from fourier_nn import plotting

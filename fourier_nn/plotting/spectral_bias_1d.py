@@ -60,7 +60,8 @@ def panel_amplitudes(ax, rec, colorbar: bool = True, title: bool = True):
     title: title the panel with the number of seeds and the amplitude profile.
 
   Returns:
-    The AxesImage (``im.colorbar`` is the colourbar when one was added).
+    The AxesImage (``im.colorbar`` is the colourbar when one was added). The colour
+    scale is 0–1; larger amplitudes (overshoot) saturate, marked by the colourbar's arrow.
   """
   a = rec.arrays
   ok = plotting.good_seeds(rec)
@@ -69,8 +70,9 @@ def panel_amplitudes(ax, rec, colorbar: bool = True, title: bool = True):
   profile = rec.config.get("amplitudes")
   text = f"mean of {ok.size} seeds" + (f", {profile} $A_k$" if profile else "")
   im = amplitude_heatmap(ax, a["steps"], a["freqs"], amp_mean, text if title else "")
-  if colorbar:
-    cb = plotting.colorbar(im, ax, AMPLITUDE_LABEL)
+  if colorbar:  # an arrow when the net overshoots the target (amplitudes > 1 saturate)
+    over = bool(np.isfinite(amp_mean).any() and np.nanmax(amp_mean) > 1.0)
+    cb = plotting.colorbar(im, ax, AMPLITUDE_LABEL, extend="max" if over else "neither")
     cb.set_ticks([0, 0.25, 0.5, 0.75, 1.0])
   return im
 
