@@ -68,3 +68,25 @@ bench: venv
 
 clean:
 	rm -rf runs .pytest_cache
+
+# make figures: regenerates docs/figures/ from fresh records of the quick variants
+# (records in runs/figures/; ~9 min on the shared 2-core CPU): Exp 1, Cao et al. on S⁹
+# with a = (1, 3, 5), the LFP's cubic regime, Basri's deep net on the circle. Paper
+# style: PNG at 300 dpi and a vector PDF next to it.
+.PHONY: figures
+FIGDIR := docs/figures
+FIGRUNS := runs/figures
+figures: venv
+	$(PY) scripts/spectral_bias_1d.py --config=fourier_nn/configs/spectral_bias_1d.py:quick --workdir=$(FIGRUNS)/exp1 --overwrite
+	$(PY) scripts/ntk_sphere.py --config=fourier_nn/configs/ntk_sphere.py:amps135,quick --workdir=$(FIGRUNS)/cao_sphere --overwrite
+	$(PY) scripts/lfp.py --config=fourier_nn/configs/lfp.py:cubic,quick --workdir=$(FIGRUNS)/lfp_cubic --overwrite
+	$(PY) scripts/ntk_circle.py --config=fourier_nn/configs/ntk_circle.py:deep,quick --workdir=$(FIGRUNS)/basri_deep --overwrite
+	$(PY) scripts/plot.py --workdir=$(FIGRUNS)/exp1 --out=$(FIGDIR)/exp1_quick.png
+	$(PY) scripts/plot.py --workdir=$(FIGRUNS)/exp1 --out=$(FIGDIR)/exp1_quick.pdf
+	$(PY) scripts/plot.py --workdir=$(FIGRUNS)/cao_sphere --out=$(FIGDIR)/cao_sphere_amps135.png
+	$(PY) scripts/plot.py --workdir=$(FIGRUNS)/cao_sphere --out=$(FIGDIR)/cao_sphere_amps135.pdf
+	$(PY) scripts/plot.py --workdir=$(FIGRUNS)/lfp_cubic --out=$(FIGDIR)/lfp_cubic.png
+	$(PY) scripts/plot.py --workdir=$(FIGRUNS)/lfp_cubic --out=$(FIGDIR)/lfp_cubic.pdf
+	$(PY) scripts/plot.py --workdir=$(FIGRUNS)/basri_deep --out=$(FIGDIR)/basri_deep_circle.png
+	$(PY) scripts/plot.py --workdir=$(FIGRUNS)/basri_deep --out=$(FIGDIR)/basri_deep_circle.pdf
+	@echo "figures: regenerated $(FIGDIR)/ from the records in $(FIGRUNS)/"
