@@ -60,8 +60,9 @@ def experiment_main(name: str, driver: str | None = None) -> None:
     import jax
     jax.config.update("jax_default_matmul_precision", precision.value)
     exp = importlib.import_module(f"fourier_nn.experiments.{driver or name}")
-    run_or_exit(lambda: exp.run(config.value, workdir.value, resume.value, overwrite.value,
-                                tensorboard.value), name)
+    run_or_exit(lambda: exp.run(config.value, workdir.value, resume=resume.value,
+                                overwrite=overwrite.value, tensorboard=tensorboard.value),
+                name)
 
   app.run(main, flags_parser=lambda argv: parse_flags_or_exit(argv, name))
 

@@ -226,12 +226,10 @@ def build(config):
 # Running.
 
 
-def run(config, workdir: str, resume: bool = False, overwrite: bool = False,
-        tensorboard: bool = False) -> str:
+def run(config, workdir: str, **workdir_options) -> str:
   """Trains every (k, run) pair, detects convergence, adds theory; returns the record path."""
   validate(config)
-  wd = records.Workdir(workdir, resume=resume, overwrite=overwrite,
-                       tensorboard=tensorboard)
+  wd = records.Workdir(workdir, **workdir_options)  # resume, overwrite, tensorboard
   b = build(config)
   K, R = len(b["freqs"]), config.num_runs
   logging.info("%s: %s %s net (bias=%s, width %d) on the %s, k=%s, %d runs each "

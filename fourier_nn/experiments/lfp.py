@@ -141,12 +141,10 @@ def build(config):
               measure_fn=measure_fn, init_keys=init_keys)
 
 
-def run(config, workdir: str, resume: bool = False, overwrite: bool = False,
-        tensorboard: bool = False) -> str:
+def run(config, workdir: str, **workdir_options) -> str:
   """Trains, compares with the LFP / splines, writes the record; returns its path."""
   validate(config)
-  wd = records.Workdir(workdir, resume=resume, overwrite=overwrite,
-                       tensorboard=tensorboard)
+  wd = records.Workdir(workdir, **workdir_options)  # resume, overwrite, tensorboard
   b = build(config)
   m = config.model
   logging.info("lfp: %d seeds x %d steps, m=%d, σ_r=%g σ_w=%g L=%g, n=%d, GD lr %.4g",

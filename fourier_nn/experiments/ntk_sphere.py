@@ -230,12 +230,10 @@ def ntk_theory(config, b, steps: np.ndarray, final_params=None,
           **{f"ntk_final_{k}": np.asarray(v) for k, v in moved.items() if v}}
 
 
-def run(config, workdir: str, resume: bool = False, overwrite: bool = False,
-        tensorboard: bool = False) -> str:
+def run(config, workdir: str, **workdir_options) -> str:
   """Trains, measures, adds both theory curves and writes the record; returns its path."""
   validate(config)
-  wd = records.Workdir(workdir, resume=resume, overwrite=overwrite,
-                       tensorboard=tensorboard)
+  wd = records.Workdir(workdir, **workdir_options)  # resume, overwrite, tensorboard
   b = build(config)
   S, N = config.num_seeds, config.num_points
   logging.info("ntk_sphere: %d seeds x %d GD steps (lr %g), n=%d on S^%d (%s), width %d, "

@@ -107,12 +107,10 @@ def build(config):
               init_keys=init_keys)
 
 
-def run(config, workdir: str, resume: bool = False, overwrite: bool = False,
-        tensorboard: bool = False) -> str:
+def run(config, workdir: str, **workdir_options) -> str:
   """Trains, measures and writes the record into ``workdir``; returns its path."""
   validate(config)
-  wd = records.Workdir(workdir, resume=resume, overwrite=overwrite,
-                       tensorboard=tensorboard)
+  wd = records.Workdir(workdir, **workdir_options)  # resume, overwrite, tensorboard
   b = build(config)
   optimizer = common.make_optimizer(config.optimizer, config.lr, config.b1, config.b2)
   logging.info("spectral_bias_1d: %d seeds x %d steps, %d-point grid, freqs %s, %s amplitudes",
