@@ -98,7 +98,7 @@ def _progress_bar(name: str, total: int, initial: int):
     return None
   return tqdm(total=total, initial=initial, desc=name, unit="step", dynamic_ncols=True,
               bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} steps "
-                         "[{elapsed}] {postfix}")
+                         "[{elapsed}{postfix}]")  # tqdm puts ", " before the postfix
 
 
 def _fmt_time(s: float) -> str:
