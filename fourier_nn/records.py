@@ -52,6 +52,9 @@ READABLE_SCHEMAS = (1, 2)
 # ntk_circle runs.
 CHECKPOINT_PATTERNS = ("checkpoint*.npz", "group_*.npz")
 LIVE_METRICS = "metrics.live.jsonl"
+RUN_CONFIG = "checkpoint_config.json"  # the config of the run the checkpoints belong to
+# Keys that do not change a run's numbers: a resume may change them.
+RESUME_NEUTRAL_KEYS = ("checkpoint_every",)
 PROVENANCE_FILE = "provenance.json"  # written by Workdir.save: versions, commit, devices
 _SEP = "/"
 
@@ -348,6 +351,36 @@ def load_params(workdir_or_record: str | os.PathLike | Record, verify: bool = Tr
 # ----------------------------------------------------------------------------- workdir
 
 
+def _flat_config(config: Any, prefix: str = "") -> dict[str, Any]:
+  out = {}
+  for k, v in fileio.to_jsonable(config).items():
+    if isinstance(v, dict):
+      out.update(_flat_config(v, f"{prefix}{k}."))
+    else:
+      out[f"{prefix}{k}"] = v
+  return out
+
+
+def _check_same_run(directory: str, config: Any) -> None:
+  """A resume continues only the run its checkpoints came from: same config, key by key
+  (but for `RESUME_NEUTRAL_KEYS`); one line naming the differing keys otherwise."""
+  path = os.path.join(directory, RUN_CONFIG)
+  if not os.path.exists(path):
+    raise ValueError(f"workdir={directory!r}: the checkpoints have no {RUN_CONFIG}, so "
+                     "--resume cannot prove they are this run's; run without --resume")
+  with open(path) as f:
+    old = _flat_config(json.load(f))
+  new = _flat_config(config)
+  diff = sorted(k for k in set(old) | set(new)
+                if k not in RESUME_NEUTRAL_KEYS and old.get(k, "<absent>") != new.get(k, "<absent>"))
+  if diff:
+    shown = ", ".join(f"{k}: {old.get(k, '<absent>')!r} -> {new.get(k, '<absent>')!r}"
+                      for k in diff[:4]) + (", ..." if len(diff) > 4 else "")
+    raise ValueError(f"--resume refused: the config differs from the checkpointed run in "
+                     f"{len(diff)} key(s) ({shown}); resume with the same config or run "
+                     "without --resume")
+
+
 def _checkpoints_in(directory: str) -> list[str]:
   """Files of ``directory`` named like checkpoints (`CHECKPOINT_PATTERNS`)."""
   try:
@@ -391,7 +424,7 @@ class Workdir:
   """
 
   def __init__(self, path: str | os.PathLike, *, resume: bool = False,
-               overwrite: bool = False, tensorboard: bool = False):
+               overwrite: bool = False, tensorboard: bool = False, config: Any = None):
     if isinstance(path, os.PathLike):
       path = os.fspath(path)
     if not isinstance(path, str) or not path.strip():
@@ -403,6 +436,8 @@ class Workdir:
     if resume and not _checkpoints_in(absolute):
       raise ValueError(f"workdir={path!r} has no checkpoint to resume from; run without "
                        "--resume")
+    if resume and config is not None:
+      _check_same_run(absolute, config)
     self.path = check_writable(path)
     self.resume = bool(resume)
     self.overwrite = bool(overwrite)
@@ -416,6 +451,8 @@ class Workdir:
       live = os.path.join(self.path, LIVE_METRICS)
       if os.path.exists(live):
         os.remove(live)
+      if config is not None:  # what a later --resume must match
+        fileio.write_json_atomic(os.path.join(self.path, RUN_CONFIG), config)
 
   def __repr__(self) -> str:
     return f"Workdir({self.path!r}, resume={self.resume}, overwrite={self.overwrite})"
@@ -454,8 +491,11 @@ class Workdir:
     return bool(self.checkpoint_files())
 
   def remove_checkpoints(self) -> list[str]:
-    """Removes every checkpoint file of the workdir; returns the removed paths."""
+    """Removes every checkpoint file of the workdir (and the config they belong to);
+    returns the removed paths."""
     files = self.checkpoint_files()
+    if os.path.exists(os.path.join(self.path, RUN_CONFIG)):
+      files.append(os.path.join(self.path, RUN_CONFIG))
     for p in files:
       try:
         os.remove(p)

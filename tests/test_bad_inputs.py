@@ -91,3 +91,21 @@ def test_unwritable_workdir_fails_cleanly(tmp_path):
 def test_plot_without_record_fails_cleanly(tmp_path):
   r = run_script("plot.py", f"--workdir={tmp_path}")
   assert_one_line_error(r, "plot", "no complete record")
+
+
+@pytest.mark.parametrize("name", sorted(SCRIPTS))
+def test_resume_with_another_config_is_refused(tmp_path, name):
+  """A killed run's checkpoints resume only the same run: a changed seed is one line
+  naming the key, and nothing is touched."""
+  import importlib
+  variant = SCRIPTS[name][0]
+  cfg = importlib.import_module(f"fourier_nn.configs.{name}").get_config(variant)
+  wd = tmp_path / "killed"
+  records.Workdir(str(wd), config=cfg)  # what the run wrote before it was killed
+  (wd / "checkpoint.npz").write_bytes(b"x")
+  before = sorted(os.listdir(wd))
+  r = run_script(f"{name}.py", f"--config={config_path(name)}:{variant}", f"--workdir={wd}",
+                 "--resume", "--config.seed=7")
+  assert_one_line_error(r, name, "--resume refused: the config differs from the "
+                                 "checkpointed run in 1 key(s) (seed: 0 -> 7)")
+  assert sorted(os.listdir(wd)) == before

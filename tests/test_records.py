@@ -311,3 +311,23 @@ def test_tensorboard_event_files_without_tensorflow(tmp_path):
   events = os.listdir(tmp_path / "tb" / "tensorboard")
   assert len(events) == 1 and events[0].startswith("events.out.tfevents")
   assert os.path.getsize(tmp_path / "tb" / "tensorboard" / events[0]) > 100
+
+
+def test_resume_continues_only_the_same_run(tmp_path):
+  """The checkpoints' run config is kept; a resume with a config that differs in anything
+  that changes numbers is refused, naming the keys; checkpoint_every may change."""
+  d = str(tmp_path / "r")
+  cfg = {"lr": 0.01, "seed": 0, "model": {"width": 8}, "checkpoint_every": 5}
+  records.Workdir(d, config=cfg)
+  _touch(os.path.join(d, "checkpoint.npz"))
+  records.Workdir(d, resume=True, config={**cfg, "checkpoint_every": 2})  # same run
+  with pytest.raises(ValueError, match=r"differs from the checkpointed run in 2 key\(s\) "
+                                       r"\(lr: 0.01 -> 0.02, model.width: 8 -> 16\)"):
+    records.Workdir(d, resume=True, config={**cfg, "lr": 0.02, "model": {"width": 16}})
+  wd = records.Workdir(d, resume=True, config=cfg)
+  wd.save(**ARGS)  # the record lands: checkpoints and their config are gone
+  assert not os.path.exists(os.path.join(d, records.RUN_CONFIG))
+  os.makedirs(tmp_path / "old")
+  _touch(tmp_path / "old" / "checkpoint.npz")  # a checkpoint with no saved config
+  with pytest.raises(ValueError, match="cannot prove"):
+    records.Workdir(str(tmp_path / "old"), resume=True, config=cfg)

@@ -229,7 +229,8 @@ def build(config):
 def run(config, workdir: str, **workdir_options) -> str:
   """Trains every (k, run) pair, detects convergence, adds theory; returns the record path."""
   validate(config)
-  wd = records.Workdir(workdir, **workdir_options)  # resume, overwrite, tensorboard
+  # resume, overwrite, tensorboard; a resume must have the checkpointed run's config
+  wd = records.Workdir(workdir, config=config, **workdir_options)
   b = build(config)
   K, R = len(b["freqs"]), config.num_runs
   logging.info("%s: %s %s net (bias=%s, width %d) on the %s, k=%s, %d runs each "

@@ -144,7 +144,8 @@ def build(config):
 def run(config, workdir: str, **workdir_options) -> str:
   """Trains, compares with the LFP / splines, writes the record; returns its path."""
   validate(config)
-  wd = records.Workdir(workdir, **workdir_options)  # resume, overwrite, tensorboard
+  # resume, overwrite, tensorboard; a resume must have the checkpointed run's config
+  wd = records.Workdir(workdir, config=config, **workdir_options)
   b = build(config)
   m = config.model
   logging.info("lfp: %d seeds x %d steps, m=%d, σ_r=%g σ_w=%g L=%g, n=%d, GD lr %.4g",

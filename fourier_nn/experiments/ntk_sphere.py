@@ -233,7 +233,8 @@ def ntk_theory(config, b, steps: np.ndarray, final_params=None,
 def run(config, workdir: str, **workdir_options) -> str:
   """Trains, measures, adds both theory curves and writes the record; returns its path."""
   validate(config)
-  wd = records.Workdir(workdir, **workdir_options)  # resume, overwrite, tensorboard
+  # resume, overwrite, tensorboard; a resume must have the checkpointed run's config
+  wd = records.Workdir(workdir, config=config, **workdir_options)
   b = build(config)
   S, N = config.num_seeds, config.num_points
   logging.info("ntk_sphere: %d seeds x %d GD steps (lr %g), n=%d on S^%d (%s), width %d, "

@@ -110,7 +110,8 @@ def build(config):
 def run(config, workdir: str, **workdir_options) -> str:
   """Trains, measures and writes the record into ``workdir``; returns its path."""
   validate(config)
-  wd = records.Workdir(workdir, **workdir_options)  # resume, overwrite, tensorboard
+  # resume, overwrite, tensorboard; a resume must have the checkpointed run's config
+  wd = records.Workdir(workdir, config=config, **workdir_options)
   b = build(config)
   optimizer = common.make_optimizer(config.optimizer, config.lr, config.b1, config.b2)
   logging.info("spectral_bias_1d: %d seeds x %d steps, %d-point grid, freqs %s, %s amplitudes",
