@@ -124,3 +124,25 @@ def test_tiny_end_to_end(tmp_path, script):
   r = script("plot.py", f"--workdir={wd}")
   assert r.returncode == 0, r.stderr[-3000:]
   assert os.path.getsize(os.path.join(wd, "figure.png")) > 10_000
+
+
+def test_ntk_formula_uses_the_joint_moment_not_the_product():
+  """(r, w) drawn correlated, w = 0.5·|r|·sign, so ⟨r²w²⟩ = 3⟨r²⟩⟨w²⟩ (normal r): the
+  closed-form Θ̄ with the measured joint moment matches the empirical NTK; swapping in the
+  product ⟨r²⟩⟨w²⟩ (a swapped-moment bug) does not."""
+  m, L = 20_000, 2.0
+  net = _shifted_net(m, 1.0, 1.0, L, True)
+  p = net.init(jax.random.key(4), jnp.zeros((1, 1)))
+  kr, ks = jax.random.split(jax.random.key(5))
+  r_h = jax.random.normal(kr, (m // 2,))
+  w_h = 0.5 * jnp.abs(r_h) * jax.random.rademacher(ks, (m // 2,), jnp.float32)
+  params = {"params": {"w": jnp.concatenate([w_h, -w_h]),
+                       "r": jnp.concatenate([r_h, r_h])[None, :],
+                       "l": p["params"]["l"]}}
+  r2w2, r2, w2 = models.second_moments(params)
+  assert 2.7 < r2w2 / (r2 * w2) < 3.3
+  emp = np.asarray(kernels.empirical_ntk(net.apply, params, jnp.asarray(X[:, None], jnp.float32)),
+                   np.float64)
+  err = lambda a: np.linalg.norm(emp - theory.lfp_ntk(X, X, a, r2, w2, L)) / np.linalg.norm(emp)
+  assert err(r2w2) < 0.03, err(r2w2)
+  assert err(r2 * w2) > 0.1, err(r2 * w2)

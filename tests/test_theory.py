@@ -569,3 +569,24 @@ def test_sign_net_eigenvalues_on_circle_and_sphere():
       theory.sign_net_eigenvalues(k, 2, bias=True), atol=1e-13)
   mu3 = theory.sign_net_eigenvalues(k, 3, bias=False)
   np.testing.assert_allclose(mu3[[3, 5, 7]], 0.0, atol=1e-14)  # odd k ≥ 3 vanish w/o bias
+
+
+def test_cao_eigenvalues_at_d10_against_independent_adaptive_quadrature():
+  """μ_k of Cao's two-layer NTK (uκ₀ + κ₁)/2 on S⁹ (d = 10) for k = 1, 2, 4, from the
+  Funk–Hecke integral done by scipy.integrate.quad in t with scipy's Gegenbauer
+  polynomials — independent of theory.legendre and of our Gauss–Legendre-in-θ rule."""
+  d = 10
+  lam = (d - 2) / 2
+  kern = lambda t: theory.two_layer_relu_ntk(np.array(t), train_outer=True)
+  c = math.gamma(d / 2) / (math.sqrt(math.pi) * math.gamma((d - 1) / 2))
+  for k in (1, 2, 4):
+    pk = lambda t: scipy.special.eval_gegenbauer(k, lam, t) / scipy.special.eval_gegenbauer(k, lam, 1.0)
+    want = c * scipy.integrate.quad(lambda t: float(kern(t)) * pk(t) * (1 - t * t) ** ((d - 3) / 2),
+                                    -1, 1, epsabs=1e-14, epsrel=1e-12, limit=200)[0]
+    got = theory.sphere_eigenvalues(lambda u: theory.two_layer_relu_ntk(u, train_outer=True),
+                                    d, [k])[0]
+    assert got == pytest.approx(want, rel=1e-8, abs=1e-15), (k, got, want)
+  # the values the Cao config docstring quotes: μ = 0.050, 4.3e-3, 4.8e-5
+  mu = theory.sphere_eigenvalues(lambda u: theory.two_layer_relu_ntk(u, train_outer=True), d,
+                                 [1, 2, 4])
+  np.testing.assert_allclose(mu, [0.050, 4.3e-3, 4.8e-5], rtol=0.05)
