@@ -2,8 +2,9 @@ r"""Linear F-Principle (Zhang, Xu, Luo, Ma 2019): linear vs cubic spline set by 
 
 A wide two-layer ReLU net h(x) = (1/√m) Σ_i w_i ReLU(r_i(x + l_i)) (m = 10 000 in ± pairs,
 so h ≡ 0 at init; r ~ N(0, σ_r²), w ~ N(0, σ_w²), l ~ U(−2, 2)) is fit by full-batch GD on
-the MSE to y = sin(2πx) at 8 fixed points in [−1, 1]; GD step 0.9 × the stability limit
-n/λ_max of the infinite-width NTK. The LFP multiplier γ(ξ) = 4π²⟨r²w²⟩/ξ² +
+the MSE to y = sin(2πx) at 8 fixed points in [−1, 1]; GD step 0.9 × the smallest
+stability limit n/λ_max over the seeds (λ_max of the infinite-width NTK with each seed's
+sampled moments). The LFP multiplier γ(ξ) = 4π²⟨r²w²⟩/ξ² +
 (⟨r²⟩+⟨w²⟩)/ξ⁴ has crossover length ℓ = √(6⟨r²w²⟩/(⟨r²⟩+⟨w²⟩)): ℓ ≫ data span → ξ⁻²
 dominates → linear spline; ℓ ≪ knot spacing → ξ⁻⁴ → natural cubic spline.
 
@@ -68,7 +69,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   c.model.l_range = 2.0  # l ~ U(−L, L)
   c.model.antisymmetric = True  # ± pairs: h ≡ 0 at initialisation
 
-  c.lr = 0.0  # > 0: the GD step; 0: lr_fraction × n/λ_max of the infinite-width NTK
+  c.lr = 0.0  # > 0: the GD step; 0: lr_fraction × n/λ_max, max over the seeds' init NTKs
   c.lr_fraction = 0.9
   c.num_steps = 100_000 if cubic else 5_000
   c.log_every = 500 if cubic else 25
