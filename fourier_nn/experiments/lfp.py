@@ -190,13 +190,14 @@ def analyse(config, b, hist: train.History):
   pred = {k: [] for k in PREDICTIONS}
   pred_final = {k: [] for k in PREDICTIONS}  # predicted function on the grid, last step
   pred_snap_lfp = []
+  apply_j = jax.jit(b["apply"])  # the initial function on the grid, once per seed
   params = (b["init_fn"](key) for key in b["init_keys"])
   inits = kernel_regime.init_kernels(b["apply"], params, b["batch"]["x"], name="lfp",
                                      chunk_size=128)
   for s, k in enumerate(inits):
     r2w2, r2, w2 = models.second_moments(k.params)
     out["moments"].append((r2w2, r2, w2))
-    h0_grid = np.asarray(jax.jit(b["apply"])(k.params, b["batch"]["grid"]), np.float64)
+    h0_grid = np.asarray(apply_j(k.params, b["batch"]["grid"]), np.float64)
     out["h0"].append(h0_grid)
     r0 = res_meas[s, 0]  # measured h_0(x) − y: every prediction starts from it
     fx0 = y + r0
