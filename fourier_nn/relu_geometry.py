@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import jax
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -35,7 +36,7 @@ from fourier_nn import models
 __all__ = [
     "PiecewiseLinear", "affine_layers", "piecewise_linear", "fourier_transform",
     "num_linear_regions", "lipschitz", "lipschitz_bound", "activation_patterns",
-    "num_regions", "num_regions_2d",
+    "num_regions", "num_regions_2d", "seed_geometry",
 ]
 
 # init_scheme -> (params under a "dense" sub-module, NTK scaling).
@@ -326,3 +327,24 @@ def num_regions_2d(model: models.MLP, params, grid_x: ArrayLike, grid_y: ArrayLi
   """`num_regions` of a 2-input net on the grid grid_x [Nx] × grid_y [Ny]."""
   gx, gy = np.meshgrid(np.asarray(grid_x, np.float64), np.asarray(grid_y, np.float64))
   return num_regions(model, params, np.stack([gx.ravel(), gy.ravel()], axis=1))
+
+
+def seed_geometry(model: models.MLP, params, lo: float, hi: float) -> dict[str, np.ndarray]:
+  """Exact 1-D geometry of every seed of stacked ``params`` (leading seed axis) on [lo, hi].
+
+  Returns ``{"num_regions", "lipschitz", "lipschitz_bound"}``, each [S]: the shape
+  `train.train_seeds` expects of a ``host_measure_fn`` (``lambda p, step:
+  seed_geometry(model, p, lo, hi)``), so Exp 1 and A.5 follow the geometry over training
+  at no cost inside the jitted step.
+  """
+  num_seeds = int(np.shape(jax.tree_util.tree_leaves(params)[0])[0])
+  out = {"num_regions": np.zeros(num_seeds, np.int64), "lipschitz": np.zeros(num_seeds),
+         "lipschitz_bound": np.zeros(num_seeds)}
+  for s in range(num_seeds):
+    p = jax.tree_util.tree_map(lambda a, s=s: np.asarray(a)[s], params)
+    pwl = piecewise_linear(model, p, lo, hi)
+    out["num_regions"][s] = num_linear_regions(pwl)
+    out["lipschitz"][s] = lipschitz(pwl)
+    out["lipschitz_bound"][s] = lipschitz_bound(model, p)
+  return out
+

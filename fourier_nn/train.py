@@ -12,6 +12,7 @@ first.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import os
 import time
@@ -41,6 +42,9 @@ class History:
     params: final params, leaves [S, ...].
     opt_state: final optimizer state, leaves [S, ...].
     wall_time: seconds spent in the chunk loop (compilation included).
+    host_steps: [H] steps at which ``host_measure_fn`` ran (0 and every chunk end), or
+      None without one.
+    host_metrics: pytree from ``host_measure_fn``, each leaf [S, H, ...], or None.
   """
 
   steps: np.ndarray
@@ -51,6 +55,8 @@ class History:
   params: PyTree
   opt_state: PyTree
   wall_time: float
+  host_steps: np.ndarray | None = None
+  host_metrics: PyTree = None
 
 
 def clip_params(params: PyTree, clip: float) -> PyTree:
@@ -126,6 +132,7 @@ def train_seeds(
     keep_final_checkpoint: bool = False,
     programs: tuple[Callable, Callable] | None = None,
     monitor: Any = None,
+    host_measure_fn: Callable[[PyTree, int], PyTree] | None = None,
 ) -> History:
   """Trains ``len(keys)`` seeds of one model at once, full batch.
 
@@ -157,6 +164,10 @@ def train_seeds(
     monitor: an object with ``start(steps[L], loss[S, L])`` (called once with everything
       logged so far, also after a resume) and ``update(steps[l], loss[S, l])`` (after each
       chunk), e.g. `records.Workdir.monitor()`: metrics as the run goes.
+    host_measure_fn: (params [S, ...] as NumPy, step) -> pytree of arrays with the seed
+      axis first, run on the host at step 0 and after every chunk: measurements that
+      cannot be jitted (e.g. `relu_geometry`'s exact linear regions) at no cost inside
+      the compiled step. Its results are checkpointed with the run (``History.host_*``).
 
   Returns:
     `History` (seed axis first).
@@ -181,11 +192,13 @@ def train_seeds(
   state, first = init(keys, batch)
   done_chunks = 0
   logs = [jax.device_get(first)]
+  host_logs = ([_host_measure(host_measure_fn, state, 0, num_seeds)]
+               if host_measure_fn is not None else [])
   fingerprint = _fingerprint(state, num_steps, log_every, chunk_logs, num_seeds)
   wall_before = 0.0
   if checkpoint_path and os.path.exists(checkpoint_path):
-    state, logs, done_chunks, wall_before = _load_checkpoint(checkpoint_path, state, logs[0],
-                                                             fingerprint)
+    state, logs, done_chunks, wall_before, host_logs = _load_checkpoint(
+        checkpoint_path, state, logs[0], fingerprint, host_logs[0] if host_logs else None)
     logging.info("%s: resumed from %s at step %d", name, checkpoint_path,
                  done_chunks * chunk_logs * log_every)
 
@@ -204,6 +217,8 @@ def train_seeds(
     logs.append(out)
     done_chunks = c + 1
     steps_done = done_chunks * steps_per_chunk
+    if host_measure_fn is not None:
+      host_logs.append(_host_measure(host_measure_fn, state, steps_done, num_seeds))
     if monitor is not None:
       monitor.update(c * steps_per_chunk + log_every * np.arange(1, chunk_logs + 1),
                      out["loss"])
@@ -238,12 +253,12 @@ def train_seeds(
       break
     if checkpoint_path and done_chunks % checkpoint_every == 0 and done_chunks < num_chunks:
       _save_checkpoint(checkpoint_path, state, logs, done_chunks, fingerprint,
-                       wall_before + time.perf_counter() - t0)
+                       wall_before + time.perf_counter() - t0, host_logs)
   if bar is not None:
     bar.close()
   if checkpoint_path and keep_final_checkpoint and done_chunks > start_chunk:
     _save_checkpoint(checkpoint_path, state, logs, done_chunks, fingerprint,
-                     wall_before + time.perf_counter() - t0)
+                     wall_before + time.perf_counter() - t0, host_logs)
 
   # Concatenate the log pieces along the step axis: [S, 1 + done*chunk_logs, ...].
   first_piece = jax.tree_util.tree_map(lambda a: a[:, None], logs[0])
@@ -254,9 +269,24 @@ def train_seeds(
   diverged = ~finite.all(axis=1)
   diverged_step = np.where(diverged, steps[np.argmin(finite, axis=1)], -1)
   state = jax.device_get(state)
+  host_steps = host_metrics = None
+  if host_logs:
+    host_metrics = jax.tree_util.tree_map(lambda *a: np.stack(a, axis=1), *host_logs)
+    host_steps = np.arange(len(host_logs)) * steps_per_chunk
   return History(steps=steps, loss=loss, metrics=merged.get("metrics"), diverged=diverged,
                  diverged_step=diverged_step, params=state["params"], opt_state=state["opt"],
-                 wall_time=wall_before + time.perf_counter() - t0)
+                 wall_time=wall_before + time.perf_counter() - t0,
+                 host_steps=host_steps, host_metrics=host_metrics)
+
+
+def _host_measure(fn, state, step: int, num_seeds: int):
+  """``fn(params on the host, step)``, checked to give the seed axis first."""
+  out = jax.tree_util.tree_map(np.asarray, fn(jax.device_get(state["params"]), int(step)))
+  for leaf in jax.tree_util.tree_leaves(out):
+    if leaf.ndim < 1 or leaf.shape[0] != num_seeds:
+      raise ValueError(f"host_measure_fn must return arrays with the seed axis first "
+                       f"({num_seeds} seeds); got shape {leaf.shape}")
+  return out
 
 
 def _programs(init_fn, loss_fn, optimizer, measure_fn, log_every: int, chunk_logs: int,
@@ -298,12 +328,16 @@ def _fingerprint(state, num_steps, log_every, chunk_logs, num_seeds) -> str:
 
 
 def _save_checkpoint(path: str, state, logs, done_chunks: int, fingerprint: str,
-                     wall_time: float) -> None:
+                     wall_time: float, host_logs=()) -> None:
   arrays = {f"state/{i}": np.asarray(x)
             for i, x in enumerate(jax.tree_util.tree_leaves(jax.device_get(state)))}
   for j, piece in enumerate(logs):
     for i, x in enumerate(jax.tree_util.tree_leaves(piece)):
       arrays[f"log{j}/{i}"] = np.asarray(x)
+  for j, piece in enumerate(host_logs):
+    for i, x in enumerate(jax.tree_util.tree_leaves(piece)):
+      arrays[f"host{j}/{i}"] = np.asarray(x)
+  arrays["meta/num_host_pieces"] = np.asarray(len(host_logs))
   arrays["meta/done_chunks"] = np.asarray(done_chunks)
   arrays["meta/num_pieces"] = np.asarray(len(logs))
   arrays["meta/fingerprint"] = np.asarray(fingerprint)
@@ -311,8 +345,9 @@ def _save_checkpoint(path: str, state, logs, done_chunks: int, fingerprint: str,
   fileio.savez_atomic(path, arrays)
 
 
-def _load_checkpoint(path: str, state_like, log_like, fingerprint: str):
-  """(state, log pieces, chunks done, wall time so far) from a checkpoint of this run shape."""
+def _load_checkpoint(path: str, state_like, log_like, fingerprint: str, host_like=None):
+  """(state, log pieces, chunks done, wall time so far, host pieces) from a checkpoint of
+  this run shape."""
   with np.load(path) as z:
     if str(z["meta/fingerprint"]) != fingerprint:
       raise ValueError(f"checkpoint {path} is from a different run configuration; "
@@ -325,7 +360,17 @@ def _load_checkpoint(path: str, state_like, log_like, fingerprint: str):
         log_def, [z[f"log{j}/{i}"] for i in range(log_def.num_leaves)])
             for j in range(int(z["meta/num_pieces"]))]
     wall = float(z["meta/wall_time"]) if "meta/wall_time" in z.files else 0.0
-    return state, logs, int(z["meta/done_chunks"]), wall
+    host = []
+    if host_like is not None:
+      num_host = int(z["meta/num_host_pieces"]) if "meta/num_host_pieces" in z.files else 0
+      if num_host != len(logs):
+        raise ValueError(f"checkpoint {path} has no host measurements for every chunk; "
+                         "delete it or use another workdir")
+      host_def = jax.tree_util.tree_structure(host_like)
+      host = [jax.tree_util.tree_unflatten(
+          host_def, [z[f"host{j}/{i}"] for i in range(host_def.num_leaves)])
+              for j in range(num_host)]
+    return state, logs, int(z["meta/done_chunks"]), wall, host
 
 
 def train_in_groups(
@@ -390,12 +435,7 @@ def train_in_groups(
   L = max(h.loss.shape[1] for h in hists)
   steps = next(h.steps for h in hists if h.loss.shape[1] == L)
 
-  def cat_time(*parts):  # [g, L', ...] along the seed axis, NaN-padding short groups to L
-    parts = [np.asarray(p) for p in parts]
-    if any(p.shape[1] != L for p in parts):
-      parts = [np.pad(p.astype(np.float64), [(0, 0), (0, L - p.shape[1])] +
-                      [(0, 0)] * (p.ndim - 2), constant_values=np.nan) for p in parts]
-    return np.concatenate(parts)[:P]
+  cat_time = functools.partial(_cat_padded, length=L, num=P)
 
   def cat_seeds(*trees):
     return jax.tree_util.tree_map(lambda *a: np.concatenate([np.asarray(x) for x in a])[:P],
@@ -403,9 +443,26 @@ def train_in_groups(
 
   metrics = (jax.tree_util.tree_map(cat_time, *[h.metrics for h in hists])
              if hists[0].metrics is not None else None)
+  host_steps = host_metrics = None
+  if hists[0].host_metrics is not None:
+    H = max(h.host_steps.size for h in hists)
+    host_steps = next(h.host_steps for h in hists if h.host_steps.size == H)
+    host_metrics = jax.tree_util.tree_map(
+        functools.partial(_cat_padded, length=H, num=P), *[h.host_metrics for h in hists])
   return History(steps=steps, loss=cat_time(*[h.loss for h in hists]), metrics=metrics,
                  diverged=cat_seeds(*[h.diverged for h in hists]),
                  diverged_step=cat_seeds(*[h.diverged_step for h in hists]),
                  params=cat_seeds(*[h.params for h in hists]),
                  opt_state=cat_seeds(*[h.opt_state for h in hists]),
-                 wall_time=float(sum(h.wall_time for h in hists)))
+                 wall_time=float(sum(h.wall_time for h in hists)),
+                 host_steps=host_steps, host_metrics=host_metrics)
+
+
+def _cat_padded(*parts, length: int, num: int) -> np.ndarray:
+  """[g, T, ...] pieces joined along the seed axis (first ``num`` kept), NaN-padding the
+  time axis of groups that stopped early to ``length``."""
+  parts = [np.asarray(p) for p in parts]
+  if any(p.shape[1] != length for p in parts):
+    parts = [np.pad(p.astype(np.float64), [(0, 0), (0, length - p.shape[1])] +
+                    [(0, 0)] * (p.ndim - 2), constant_values=np.nan) for p in parts]
+  return np.concatenate(parts)[:num]

@@ -282,3 +282,18 @@ def test_bad_inputs_are_clear_errors():
     rg.piecewise_linear(model, _init(model), 0.0, 1.0)(np.array([1.5]))
   with pytest.raises(ValueError, match="strictly increasing"):
     rg.PiecewiseLinear(np.array([0.0, 0.0]), np.zeros(2), np.zeros(1))
+
+
+def test_seed_geometry_matches_per_seed_calls():
+  model = models.MLP(depth=2, width=12, activation="relu", init_scheme="torch")
+  keys = jax.random.split(jax.random.key(4), 3)
+  stacked = jax.vmap(lambda k: model.init(k, np.zeros((1, 1), np.float32)))(keys)
+  g = rg.seed_geometry(model, stacked, -1.0, 2.0)
+  assert set(g) == {"num_regions", "lipschitz", "lipschitz_bound"}
+  for s in range(3):
+    p = jax.tree_util.tree_map(lambda a: a[s], stacked)
+    pwl = rg.piecewise_linear(model, p, -1.0, 2.0)
+    assert g["num_regions"][s] == rg.num_linear_regions(pwl)
+    assert g["lipschitz"][s] == rg.lipschitz(pwl)
+    assert g["lipschitz_bound"][s] == rg.lipschitz_bound(model, p)
+  assert len(set(g["num_regions"].tolist())) > 1 or len(set(g["lipschitz"].tolist())) > 1

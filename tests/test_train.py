@@ -216,3 +216,61 @@ def test_progress_bar_and_live_metrics_in_library_use(capsys, monkeypatch, tmp_p
   assert "40/40 steps" in err and "over 3 seeds" in err and "ETA" in err
   assert "compiling" in err  # the first chunk's ETA is not a guess from the compile time
   assert mon.steps == h.steps.tolist()
+
+
+def _host_norm(params, step):
+  """Host-side measurement: per-seed squared norm of all params (NumPy, not jitted)."""
+  leaves = jax.tree_util.tree_leaves(params)
+  return {"sq_norm": sum(np.sum(np.asarray(x, np.float64) ** 2, axis=tuple(range(1, x.ndim)))
+                         for x in leaves),
+          "step": np.full(leaves[0].shape[0], step)}
+
+
+def test_host_measure_at_init_and_every_chunk_end():
+  h = _run(num_steps=40, log_every=5, chunk_logs=2, host_measure_fn=_host_norm)
+  assert h.host_steps.tolist() == [0, 10, 20, 30, 40]
+  assert h.host_metrics["sq_norm"].shape == (3, 5)
+  np.testing.assert_array_equal(h.host_metrics["step"][0], h.host_steps)
+  final = _host_norm(h.params, 40)["sq_norm"]
+  np.testing.assert_allclose(h.host_metrics["sq_norm"][:, -1], final, rtol=1e-12)
+  keys = jax.random.split(jax.random.key(0), 3)
+  init = _host_norm(jax.vmap(_init)(keys), 0)["sq_norm"]
+  np.testing.assert_allclose(h.host_metrics["sq_norm"][:, 0], init, rtol=1e-6)
+  assert not np.allclose(h.host_metrics["sq_norm"][:, 1], init)  # it sees training
+  assert _run().host_metrics is None and _run().host_steps is None
+  with pytest.raises(ValueError, match="seed axis first"):
+    _run(host_measure_fn=lambda p, s: {"x": np.float64(1.0)})
+
+
+def test_host_measure_survives_resume_and_groups(tmp_path, monkeypatch):
+  ckpt = str(tmp_path / "ckpt.npz")
+  kw = dict(num_steps=60, log_every=5, chunk_logs=2, host_measure_fn=_host_norm)
+  full = _run(**kw)
+  real_save = train._save_checkpoint
+
+  def save_then_die(*a, **k):
+    real_save(*a, **k)
+    raise KeyboardInterrupt
+
+  monkeypatch.setattr(train, "_save_checkpoint", save_then_die)
+  with pytest.raises(KeyboardInterrupt):
+    _run(checkpoint_path=ckpt, checkpoint_every=2, **kw)
+  monkeypatch.setattr(train, "_save_checkpoint", real_save)
+  resumed = _run(checkpoint_path=ckpt, checkpoint_every=2, **kw)
+  np.testing.assert_array_equal(resumed.host_steps, full.host_steps)
+  np.testing.assert_allclose(resumed.host_metrics["sq_norm"], full.host_metrics["sq_norm"],
+                             rtol=1e-6)
+  # a checkpoint written without host measurements cannot feed a run that wants them
+  plain = str(tmp_path / "plain.npz")
+  monkeypatch.setattr(train, "_save_checkpoint", save_then_die)
+  with pytest.raises(KeyboardInterrupt):
+    _run(num_steps=60, log_every=5, chunk_logs=2, checkpoint_path=plain, checkpoint_every=2)
+  monkeypatch.setattr(train, "_save_checkpoint", real_save)
+  with pytest.raises(ValueError, match="no host measurements"):
+    _run(checkpoint_path=plain, **kw)
+  keys = jax.random.split(jax.random.key(0), 3)
+  grp = train.train_in_groups(_init, _loss, optax.adam(1e-2), {"x": X, "y": _targets(3)}, keys,
+                              measure_fn=_measure, batch_axes={"x": None, "y": 0},
+                              group_size=2, progress=False, **kw)
+  np.testing.assert_allclose(grp.host_metrics["sq_norm"], full.host_metrics["sq_norm"],
+                             rtol=1e-4)
