@@ -392,6 +392,11 @@ def _checkpoints_in(directory: str) -> list[str]:
           and os.path.isfile(os.path.join(directory, n))]
 
 
+class AllDiverged(ValueError):
+  """Raised by `Workdir.save` after writing a record in which every seed diverged: the
+  run is kept for inspection, but it did not succeed (the scripts exit non-zero)."""
+
+
 class Workdir:
   """The directory of one run: it owns the record and the checkpoints in it.
 
@@ -522,6 +527,10 @@ class Workdir:
 
     Returns:
       The workdir's absolute path.
+
+    Raises:
+      AllDiverged: after writing, when ``arrays["diverged"]`` (the drivers' [S] flags) is
+        true for every seed.
     """
     check_writable(self.path)
     _write_record(self.path, config, metrics, arrays, summary, params,
@@ -532,6 +541,11 @@ class Workdir:
     live = os.path.join(self.path, LIVE_METRICS)
     if os.path.exists(live):
       os.remove(live)
+    diverged = np.asarray(arrays.get("diverged", False), bool)
+    if diverged.size and diverged.all():
+      raise AllDiverged(f"every one of the {diverged.size} seeds/runs diverged (non-finite "
+                        f"loss); the record is written to {self.path} — lower the learning "
+                        "rate")
     return self.path
 
   def monitor(self) -> "LiveMetrics":

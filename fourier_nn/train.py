@@ -16,6 +16,7 @@ import functools
 import hashlib
 import os
 import time
+import zipfile
 from typing import Any, Callable, Mapping
 
 import jax
@@ -347,7 +348,22 @@ def _save_checkpoint(path: str, state, logs, done_chunks: int, fingerprint: str,
 
 def _load_checkpoint(path: str, state_like, log_like, fingerprint: str, host_like=None):
   """(state, log pieces, chunks done, wall time so far, host pieces) from a checkpoint of
-  this run shape."""
+  this run shape.
+
+  Raises:
+    ValueError: one line naming the file when it is truncated, empty or damaged, or from
+      another run configuration.
+  """
+  try:
+    return _read_checkpoint(path, state_like, log_like, fingerprint, host_like)
+  except (OSError, EOFError, KeyError, zipfile.BadZipFile, ValueError) as e:
+    if isinstance(e, ValueError) and str(e).startswith(f"checkpoint {path}"):
+      raise
+    raise ValueError(f"checkpoint {path} cannot be read ({type(e).__name__}: it is truncated "
+                     "or damaged); delete it to start afresh") from None
+
+
+def _read_checkpoint(path: str, state_like, log_like, fingerprint: str, host_like=None):
   with np.load(path) as z:
     if str(z["meta/fingerprint"]) != fingerprint:
       raise ValueError(f"checkpoint {path} is from a different run configuration; "

@@ -45,3 +45,15 @@ def assert_one_line_error(r: subprocess.CompletedProcess, prog: str, needle: str
   assert lines[0].startswith(f"{prog}: error:") and needle in lines[0], lines[0]
   assert "Traceback" not in r.stderr
   return lines[0]
+
+
+def assert_last_line_error(r: subprocess.CompletedProcess, prog: str, needle: str) -> str:
+  """A run that failed after it began training: its progress log lines come first on
+  stderr, then exactly one ``PROG: error: ...`` line (the last), containing needle."""
+  assert r.returncode != 0, r.stderr[-2000:]
+  assert "Traceback" not in r.stderr, r.stderr[-3000:]
+  lines = [l for l in r.stderr.splitlines() if l.strip()]
+  errors = [l for l in lines if l.startswith(f"{prog}: error:")]
+  assert errors == [lines[-1]], r.stderr[-3000:]
+  assert needle in lines[-1], lines[-1]
+  return lines[-1]

@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 
-from conftest import assert_one_line_error, config_path, run_script
+from conftest import assert_last_line_error, assert_one_line_error, config_path, run_script
 from fourier_nn import records
 
 # script -> (its config variant for the test, [(flag, text the one line must contain)])
@@ -109,3 +109,39 @@ def test_resume_with_another_config_is_refused(tmp_path, name):
   assert_one_line_error(r, name, "--resume refused: the config differs from the "
                                  "checkpointed run in 1 key(s) (seed: 0 -> 7)")
   assert sorted(os.listdir(wd)) == before
+
+
+# script -> flags with which every seed of its tiny variant diverges (basri_sphere shares
+# ntk_circle's driver; at lr 1e8 its sign net's units all die instead: loss 0.5, finite)
+DIVERGE = {
+    "spectral_bias_1d": ["--config.optimizer=sgd", "--config.lr=1e8"],
+    "ntk_circle": ["--config.lr=1e8"],
+    "ntk_sphere": ["--config.lr=1e8"],
+    "lfp": ["--config.lr=1e8"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(DIVERGE))
+def test_every_seed_diverged_is_written_and_exits_nonzero(tmp_path, name):
+  """A run in which every seed diverged is not a success: the record is kept (to look
+  at), the script says so in one line and exits non-zero."""
+  wd = tmp_path / "blown"
+  r = run_script(f"{name}.py", f"--config={config_path(name)}:{SCRIPTS[name][0]}",
+                 f"--workdir={wd}", *DIVERGE[name])
+  last = assert_last_line_error(r, name, "diverged (non-finite loss)")
+  assert f"the record is written to {wd}" in last
+  rec = records.load_record(str(wd))
+  assert rec.arrays["diverged"].all()
+
+
+def test_damaged_checkpoint_is_one_line_naming_the_file(tmp_path):
+  name = "spectral_bias_1d"
+  from fourier_nn.configs.spectral_bias_1d import get_config
+  wd = tmp_path / "killed"
+  records.Workdir(str(wd), config=get_config("tiny"))
+  for content in (b"", b"PK\x03\x04 truncated zip"):
+    (wd / "checkpoint.npz").write_bytes(content)
+    r = run_script(f"{name}.py", f"--config={config_path(name)}:tiny", f"--workdir={wd}",
+                   "--resume")
+    line = assert_last_line_error(r, name, "cannot be read")
+    assert "checkpoint.npz" in line

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import config_path
-from fourier_nn import models, records
+from fourier_nn import relu_geometry, models, records
 from fourier_nn.configs.spectral_bias_1d import get_config
 from fourier_nn.experiments import spectral_bias_1d
 
@@ -44,6 +44,19 @@ def test_spectral_bias_1d_tiny_end_to_end(tmp_path, script):
     p = jax.tree_util.tree_map(lambda a: jnp.asarray(a[seed]), params)
     f = np.asarray(b["apply"](p, jnp.asarray(a["x"][:, None], jnp.float32)))
     np.testing.assert_allclose(f, a["predictions"][seed, -1], rtol=1e-5, atol=1e-6)
+  # Geometry over training (host side, every chunk end): at step 0 and at the end it is
+  # that of the init / final params, recomputed here; the count is a number of pieces, and
+  # the true Lipschitz constant never exceeds the bound.
+  assert a["geometry_steps"][0] == 0 and a["geometry_steps"][-1] == 60
+  assert a["num_regions"].shape == a["lipschitz"].shape == (2, a["geometry_steps"].size)
+  init = jax.vmap(b["init_fn"])(b["init_keys"])
+  for params, j in ((init, 0), (params, -1)):
+    g = relu_geometry.seed_geometry(b["model"], params, 0.0, 1.0)
+    np.testing.assert_array_equal(a["num_regions"][:, j], g["num_regions"])
+    np.testing.assert_allclose(a["lipschitz"][:, j], g["lipschitz"], rtol=1e-5)
+    np.testing.assert_allclose(a["lipschitz_bound"][:, j], g["lipschitz_bound"], rtol=1e-5)
+  assert (a["lipschitz"] <= a["lipschitz_bound"] * (1 + 1e-9)).all()
+  assert (a["num_regions"] >= 1).all()
   r = script("plot.py", f"--workdir={wd}")
   assert r.returncode == 0, r.stderr[-3000:]
   assert os.path.getsize(os.path.join(wd, "figure.png")) > 10_000

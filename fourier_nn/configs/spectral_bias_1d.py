@@ -19,7 +19,8 @@ steps, ~5 min), ``tiny`` (tests: 2 seeds, width 32, 60 steps).
 
 Expected: the low frequencies reach their amplitude first, for both amplitude profiles
 (k = 5 by a few hundred steps; k = 50 only after tens of thousands); the spectral norm of
-every layer grows during training.
+every layer grows during training, and so do the number of linear regions on [0, 1] and
+the true Lipschitz constant (which stays far below the bound Π‖W_l‖₂).
 """
 import ml_collections
 
@@ -46,6 +47,9 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   c.model.use_bias = True
   c.model.init = "torch"  # the authors used PyTorch nn.Linear defaults
 
+  # Exact linear regions on [0, 1], true Lipschitz constant and Π‖W_l‖₂ at every chunk end
+  # (relu_geometry on the host; ~60 ms per seed for 6×256, nothing inside the jitted step).
+  c.geometry = True
   c.theory_overlay = False  # GD only: kernel-flow prediction from the init empirical NTK
   c.optimizer = "adam"
   c.lr = 3e-4

@@ -272,7 +272,8 @@ def analyse(config, b, hist: train.History):
       "distance_to_linear_spline_per_seed": d_lin,
       "distance_to_cubic_spline_per_seed": d_cub,
       "distance_to_lfp_interpolant_per_seed": d_lfp,
-      "closer_to": "linear" if mean(d_lin) < mean(d_cub) else "cubic",
+      "closer_to": (None if mean(d_lin) is None or mean(d_cub) is None  # all seeds diverged
+                    else "linear" if mean(d_lin) < mean(d_cub) else "cubic"),
       "linear_vs_cubic_spline_distance": mean(theory.l2_distance(lin, cub, grid, mask)),
       "lfp_interpolant_distance_to_linear_spline": mean(theory.l2_distance(lfp_int, lin, grid, mask)),
       "lfp_interpolant_distance_to_cubic_spline": mean(theory.l2_distance(lfp_int, cub, grid, mask)),

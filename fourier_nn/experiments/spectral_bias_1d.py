@@ -9,6 +9,10 @@ every target frequency in-graph every ``log_every`` steps, and writes a record:
               predictions[S, P, N] at prediction_steps[P], x[N], targets[S, N],
               phases[S, K], freqs[K], amps[K]
               residual_amplitudes[S, L, K] = |DFT(f − y)(k)|/A_k (measured)
+              geometry_steps[H] (0 and every chunk end), num_regions[S, H],
+              lipschitz[S, H], lipschitz_bound[S, H] (``config.geometry``): the exact
+              number of linear pieces of the net on [0, 1], its true Lipschitz constant
+              max|f'| and the bound Π‖W_l‖₂, from `relu_geometry` on the host
   summary.json: per frequency the first step at which the seed-mean normalised amplitude
               reaches 0.5 and 0.9, final losses, divergence, timing.
 
@@ -27,7 +31,8 @@ import jax.numpy as jnp
 import numpy as np
 from absl import logging
 
-from fourier_nn import data, kernel_regime, losses, models, records, spectrum, theory, train
+from fourier_nn import (data, kernel_regime, losses, models, records, relu_geometry, spectrum,
+                        theory, train)
 from fourier_nn.experiments import common
 
 LOSS = losses.get("mse")
@@ -55,6 +60,11 @@ def validate(config) -> None:
   common.require(config.amplitudes in data.AMPLITUDE_PROFILES, "amplitudes", config.amplitudes,
                  f"choose one of {data.AMPLITUDE_PROFILES}")
   common.make_optimizer(config.optimizer, config.lr, config.b1, config.b2)
+  common.require(isinstance(config.geometry, bool), "geometry", config.geometry,
+                 "must be True or False")
+  common.require(not config.geometry or m.activation == "relu", "geometry", config.geometry,
+                 f"the exact linear regions are for ReLU nets (model.activation="
+                 f"{m.activation!r}); set --config.geometry=False")
   common.require(not config.theory_overlay or config.optimizer == "sgd", "theory_overlay",
                  config.theory_overlay, "the kernel-flow prediction is for plain GD: set "
                  "--config.optimizer=sgd (or use the :gd variant)")
@@ -101,10 +111,13 @@ def build(config):
     return {"pred": pred, "amplitudes": amp, "residual_amplitudes": res_amp,
             "spectral_norms": sn}
 
+  def geometry_fn(params, step):  # host side, every chunk end: exact pieces on [0, 1]
+    return relu_geometry.seed_geometry(model, params, 0.0, 1.0)
+
   init_keys = jax.random.split(keys["init"], config.num_seeds)
   return dict(model=model, apply=apply, x=x, z=z, y=y, freqs=freqs, amps=amps,
               phases=phases, init_fn=init_fn, loss_fn=loss_fn, measure_fn=measure_fn,
-              init_keys=init_keys)
+              init_keys=init_keys, geometry_fn=geometry_fn if config.geometry else None)
 
 
 def run(config, workdir: str, **workdir_options) -> str:
@@ -123,7 +136,8 @@ def run(config, workdir: str, **workdir_options) -> str:
       batch_axes={"x": None, "y": 0}, clip=config.clip or None,
       chunk_logs=config.chunk_logs or None, checkpoint_path=wd.checkpoint_path(),
       monitor=wd.monitor(),
-      checkpoint_every=config.checkpoint_every, name="spectral_bias_1d")
+      checkpoint_every=config.checkpoint_every, name="spectral_bias_1d",
+      host_measure_fn=b["geometry_fn"])
   arrays, metrics, summary = analyse(config, b, hist)
   path = wd.save(config, metrics, arrays, summary, params=hist.params)
   half = summary["first_step_mean_amplitude_0.5"]
@@ -173,6 +187,14 @@ def analyse(config, b, hist: train.History):
       "backend": jax.default_backend(),
   }
   arrays["residual_amplitudes"] = hist.metrics["residual_amplitudes"]
+  if hist.host_metrics is not None:
+    geo = hist.host_metrics
+    arrays["geometry_steps"] = hist.host_steps
+    arrays.update({k: geo[k] for k in ("num_regions", "lipschitz", "lipschitz_bound")})
+    for k in ("num_regions", "lipschitz", "lipschitz_bound"):
+      v = geo[k][ok].astype(np.float64)
+      summary[f"{k}_first_last"] = ([float(v[:, 0].mean()), float(v[:, -1].mean())]
+                                    if ok.any() else None)
   if config.theory_overlay:
     overlay = kernel_flow_overlay(b, config, steps)
     arrays.update(overlay)

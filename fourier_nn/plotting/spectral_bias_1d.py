@@ -175,30 +175,82 @@ def panel_residual(ax, rec, max_freqs: int = 5, legend: bool = True):
   return plotting.legend_above(ax, ncol=4 if len(pick) + 2 > 4 else None) if legend else None
 
 
+def panel_regions(ax, rec, legend: bool = True):
+  """Number of linear pieces of the net on [0, 1] over training (exact, `relu_geometry`):
+  seed mean, with the range over seeds shaded.
+
+  Raises:
+    ValueError: the record has no geometry (``--config.geometry=False``).
+  """
+  a = _geometry(rec)
+  ok = plotting.good_seeds(rec)
+  v = a["num_regions"][ok].astype(np.float64)
+  t = a["geometry_steps"]
+  ax.fill_between(t, v.min(axis=0), v.max(axis=0), color="C0", alpha=0.2, lw=0,
+                  label="range over seeds")
+  ax.plot(t, v.mean(axis=0), color="C0", label="mean")
+  ax.set_xlabel(r"training iteration $t$")
+  ax.set_ylabel(r"linear regions on $[0, 1]$")
+  ax.set_xlim(t[0], t[-1])
+  ax.set_ylim(bottom=0)
+  return plotting.legend_above(ax) if legend else None
+
+
+def panel_lipschitz(ax, rec, legend: bool = True):
+  """True Lipschitz constant max|f'| on [0, 1] and the bound Π‖W_ℓ‖₂ over training (seed
+  means, log scale).
+
+  Raises:
+    ValueError: the record has no geometry.
+  """
+  a = _geometry(rec)
+  ok = plotting.good_seeds(rec)
+  t = a["geometry_steps"]
+  ax.plot(t, a["lipschitz"][ok].mean(axis=0), color="C3", label=r"true $\max|f'|$")
+  ax.plot(t, a["lipschitz_bound"][ok].mean(axis=0), color="C3", ls="--",
+          label=r"bound $\prod_\ell\|W_\ell\|_2$")
+  ax.set_yscale("log")
+  ax.set_xlabel(r"training iteration $t$")
+  ax.set_ylabel("Lipschitz constant")
+  ax.set_xlim(t[0], t[-1])
+  return plotting.legend_above(ax) if legend else None
+
+
+def _geometry(rec):
+  if "num_regions" not in rec.arrays:
+    raise ValueError("this record has no geometry (it ran with --config.geometry=False)")
+  return rec.arrays
+
+
 def figure(rec, style: str = "paper"):
   """Exp 1 figure: (a) amplitudes, (b) loss, (c) spectral norms, (d) learned function,
-  (e) residual vs the NTK-at-init flow (``:gd`` records only).
+  then linear regions and Lipschitz constants over training (records with geometry) and
+  the residual vs the NTK-at-init flow (``:gd`` records only).
 
   Args:
     rec: a spectral_bias_1d record.
     style: ``"paper"`` (7.0 in wide) or ``"screen"`` (`plotting.style_rc`).
   """
   overlay = "predicted_residual_amplitudes" in rec.arrays
-  if overlay:  # six columns, so that the residual panel gets half the width
-    mosaic = [["amp", "amp", "loss", "loss", "norm", "norm"],
-              ["fn", "fn", "fn", "res", "res", "res"]]
-    ratios = [1.15, 1.15, 1, 1, 1, 1]
-  else:
-    mosaic, ratios = [["amp", "loss", "norm"], ["fn", "fn", "fn"]], [1.15, 1, 1]
-  fig, axd = plotting.new_figure(style, mosaic, aspect=0.62,
-                                 gridspec_kw={"width_ratios": ratios,
-                                              "height_ratios": [1.15, 1]})
+  geometry = "num_regions" in rec.arrays
+  mosaic = [["amp", "loss", "norm"], ["fn", "reg", "lip"] if geometry else ["fn"] * 3]
+  heights = [1.15, 1]
+  if overlay:
+    mosaic.append(["res"] * 3)
+    heights.append(1)
+  fig, axd = plotting.new_figure(style, mosaic, aspect=0.31 * len(mosaic),
+                                 gridspec_kw={"width_ratios": [1.15, 1, 1],
+                                              "height_ratios": heights})
   with plotting.style(style):
     panel_amplitudes(axd["amp"], rec)
     panel_loss(axd["loss"], rec)
     panel_spectral_norms(axd["norm"], rec)
     panel_function(axd["fn"], rec)
     order = ["amp", "loss", "norm", "fn"]
+    if geometry:
+      panel_regions(axd["reg"], rec)
+      panel_lipschitz(axd["lip"], rec)
+      order += ["reg", "lip"]
     if overlay:
       panel_residual(axd["res"], rec)
       order.append("res")
