@@ -38,6 +38,14 @@ SCRIPTS = {
         ("--config.lr_fraction=1.5", "lr_fraction"),
         ("--config.model.init_dist=uniform", "model.init_dist"),
     ]),
+    "robustness": ("tiny", [
+        ("--config.num_draws=0", "num_draws"),
+        ("--config.delta_max=-1.0", "delta_max"),
+        ("--config.draws_per_chunk=0", "draws_per_chunk"),
+        ("--config.train.num_seeds=0", "train.num_seeds"),
+        ("--config.train.num_points=16", "Nyquist"),
+        ("--config.from_workdir=/nonexistent/exp1", "from_workdir"),
+    ]),
 }
 # Rows every script must handle the same way.
 COMMON = [

@@ -120,3 +120,46 @@ def test_kaiming_normal_residual_mlp_is_basris_torch_net():
   want = h @ np.asarray(p["readout"]["kernel"])
   np.testing.assert_allclose(np.asarray(model.apply({"params": p}, jnp.asarray(x, jnp.float32))),
                              want, rtol=1e-4, atol=1e-5)
+
+
+def _sq_norm(tree):
+  return sum(float(np.sum(np.asarray(x, np.float64) ** 2)) for x in jax.tree_util.tree_leaves(tree))
+
+
+@pytest.mark.parametrize("delta", [0.0, 0.37, 5.0])
+def test_perturbation_is_at_distance_delta_over_all_parameters(delta):
+  """‖θ − θ*‖₂ over every weight and bias together is δ (float32 rounding only)."""
+  params = _init(models.MLP(depth=3, width=64, init_scheme="torch"))
+  out = models.perturb(params, jax.random.key(1), delta)
+  assert jax.tree_util.tree_structure(out) == jax.tree_util.tree_structure(params)
+  diff = jax.tree_util.tree_map(lambda a, b: np.asarray(a, np.float64) - np.asarray(b, np.float64),
+                                out, params)
+  np.testing.assert_allclose(np.sqrt(_sq_norm(diff)), delta, rtol=2e-6, atol=1e-7)
+  u = models.random_direction(jax.random.key(1), params)
+  np.testing.assert_allclose(_sq_norm(u), 1.0, rtol=1e-6)
+
+
+def test_random_direction_is_gaussian_and_normalised_jointly_not_per_tensor():
+  """√P·θ̂ has i.i.d. N(0, 1) entries (KS test, moments); each tensor's share of ‖θ̂‖² is
+  its share of the entries (a per-tensor normalisation would give every tensor 1/L); two
+  keys give nearly orthogonal directions (inner product ~ N(0, 1/P))."""
+  from scipy import stats
+  params = _init(models.MLP(depth=2, width=128, init_scheme="torch"))
+  P = models.count_params(params)
+  u = models.random_direction(jax.random.key(3), params)
+  leaves = [np.asarray(x, np.float64).ravel() for x in jax.tree_util.tree_leaves(u)]
+  z = np.sqrt(P) * np.concatenate(leaves)
+  assert stats.kstest(z, "norm").pvalue > 1e-3
+  assert abs(z.mean()) < 5 / np.sqrt(P) and abs(z.var() - 1) < 5 * np.sqrt(2 / P)
+  assert abs(stats.kurtosis(z)) < 0.1  # Gaussian, not uniform (−1.2)
+  for leaf in leaves:
+    share, expected = np.sum(leaf ** 2), leaf.size / P
+    assert abs(share - expected) < 6 * np.sqrt(2 * leaf.size) / P + 1e-12, (share, expected)
+  v = models.random_direction(jax.random.key(4), params)
+  inner = sum(np.sum(np.asarray(a, np.float64) * np.asarray(b, np.float64))
+              for a, b in zip(jax.tree_util.tree_leaves(u), jax.tree_util.tree_leaves(v)))
+  assert abs(inner) < 5 / np.sqrt(P)
+  # Deterministic per key.
+  w = models.random_direction(jax.random.key(3), params)
+  assert all(np.array_equal(a, b) for a, b in zip(jax.tree_util.tree_leaves(u),
+                                                  jax.tree_util.tree_leaves(w)))

@@ -16,7 +16,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from fourier_nn import plotting, records  # noqa: E402
-from fourier_nn.plotting import basri, lfp, ntk_sphere, spectral_bias_1d  # noqa: E402
+from fourier_nn.plotting import basri, lfp, ntk_sphere, robustness, spectral_bias_1d  # noqa: E402
 
 RNG = np.random.default_rng(0)
 
@@ -48,6 +48,23 @@ def exp1_record(overlay=False):
     arrays["predicted_residual_amplitudes"] = np.exp(-1.1 * t).repeat(S, 0)
     arrays["ntk_eigvals"] = RNG.random((S, N))
   return _record(arrays, {"experiment": "spectral_bias_1d"}, {"amplitudes": "equal"})
+
+
+def robustness_record():
+  """Ratios that fall with δ, faster for higher k; model 1 diverged (left out)."""
+  M, D, K = 3, 40, 10
+  deltas = np.linspace(0, 5, D)
+  freqs = np.arange(5, 55, 5)
+  ratio = np.exp(-(deltas[None, :, None] * freqs[None, None, :] / 60.0) ** 2)
+  ratio = np.broadcast_to(ratio, (M, D, K)) * (1 + 0.05 * RNG.random((M, D, K)))
+  L = 21
+  arrays = {
+      "perturbed_amplitudes": ratio, "deltas": deltas, "freqs": freqs,
+      "trained_amplitudes": 0.9 + 0.1 * RNG.random((M, K)),
+      "train_steps": np.arange(L) * 100, "train_loss": np.exp(-np.arange(L) / 5)[None].repeat(M, 0),
+      "train_amplitudes": RNG.random((M, L, K)), "diverged": np.array([False, True, False]),
+  }
+  return _record(arrays, {"experiment": "robustness"})
 
 
 def basri_record(model="shallow", domain="circle", bias=False):
@@ -158,6 +175,7 @@ RECORDS = {
     "ntk_sphere": ntk_sphere_record,
     "ntk_sphere_unstable": lambda: ntk_sphere_record(dim=5, rises=3),
     "lfp": lfp_record,
+    "robustness": robustness_record,
 }
 NUM_PANELS = {"exp1": 4, "exp1_gd": 5, "ntk_sphere": 2, "ntk_sphere_unstable": 2, "lfp": 4}
 
@@ -170,6 +188,7 @@ PANELS = [
     (ntk_sphere.panel_projections, "ntk_sphere"), (ntk_sphere.panel_rates, "ntk_sphere"),
     (lfp.panel_fit, "lfp"), (lfp.panel_residuals, "lfp"), (lfp.panel_fourier, "lfp"),
     (lfp.panel_snapshots, "lfp"),
+    (robustness.panel_heatmap, "robustness"), (robustness.panel_ratio, "robustness"),
 ]
 
 
@@ -215,7 +234,8 @@ def test_figure_renders_png_pdf_and_is_labelled(name, tmp_path):
     assert (cax.get_ylabel() or cax.get_xlabel()).strip()
 
 
-@pytest.mark.parametrize("name", ["exp1", "basri_shallow_nobias", "ntk_sphere", "lfp"])
+@pytest.mark.parametrize("name", ["exp1", "basri_shallow_nobias", "ntk_sphere", "lfp",
+                                  "robustness"])
 def test_legends_do_not_cover_data(name):
   """Every legend lies outside its panel's frame (above, right of, below), or is a
   figure legend outside every panel."""
@@ -253,7 +273,7 @@ def test_mathtext_labels_use_the_records_dimension():
   assert "$S^2$" in ax.get_title()
 
 
-@pytest.mark.parametrize("name", ["exp1_gd", "basri_deep", "ntk_sphere", "lfp"])
+@pytest.mark.parametrize("name", ["exp1_gd", "basri_deep", "ntk_sphere", "lfp", "robustness"])
 def test_every_mathtext_string_parses(name):
   """Each text with $...$ in a figure parses as mathtext (not just renders as raw)."""
   parser = matplotlib.mathtext.MathTextParser("path")

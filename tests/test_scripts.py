@@ -91,3 +91,27 @@ def test_theory_overlay_refuses_adam(tmp_path):
   cfg.theory_overlay = True
   with pytest.raises(ValueError, match="plain GD"):
     spectral_bias_1d.run(cfg, str(tmp_path / "r"))
+
+
+def test_robustness_tiny_end_to_end(tmp_path, script):
+  """Rahaman Exp 2 through its script: record arrays and summary, then its figure."""
+  wd = str(tmp_path / "exp2")
+  r = script("robustness.py", f"--config={config_path('robustness')}:tiny", f"--workdir={wd}")
+  assert r.returncode == 0, r.stderr[-3000:]
+  rec = records.load_record(wd)
+  a, s = rec.arrays, rec.summary
+  assert a["perturbed_amplitudes"].shape == (2, 5, 3)  # [model, delta, freq]
+  np.testing.assert_allclose(a["deltas"], np.linspace(0, 2, 5))
+  assert a["freqs"].tolist() == [2, 5, 9] and a["trained_amplitudes"].shape == (2, 3)
+  assert a["train_loss"].shape == (2, 7) and a["train_steps"].tolist() == list(range(0, 61, 10))
+  np.testing.assert_allclose(a["perturbed_amplitudes"][:, 0], 1.0, rtol=1e-5)  # δ = 0: θ*
+  assert np.isfinite(a["perturbed_amplitudes"]).all()
+  assert s["experiment"] == "robustness" and len(s["first_delta_mean_ratio_below_0.5"]) == 3
+  assert np.asarray(s["first_delta_ratio_below_0.5_per_model"], float).shape == (2, 3)
+  assert s["perturb_wall_time_s"] > 0 and s["models_from"] == "trained"
+  assert len(rec.metrics) == 5 and rec.metrics[0]["delta"] == 0.0
+  assert "checkpoint.npz" not in os.listdir(wd)
+  assert jax.tree_util.tree_leaves(records.load_params(wd))[0].shape[0] == 2
+  r = script("plot.py", f"--workdir={wd}")
+  assert r.returncode == 0, r.stderr[-3000:]
+  assert os.path.getsize(os.path.join(wd, "figure.png")) > 10_000

@@ -130,14 +130,7 @@ def run(config, workdir: str, **workdir_options) -> str:
   logging.info("spectral_bias_1d: %d seeds x %d steps, %d-point grid, freqs %s, %s amplitudes",
                config.num_seeds, config.num_steps, config.num_points, b["freqs"].tolist(),
                config.amplitudes)
-  hist = train.train_seeds(
-      b["init_fn"], b["loss_fn"], optimizer, {"x": b["x"], "y": b["y"]}, b["init_keys"],
-      config.num_steps, config.log_every, b["measure_fn"],
-      batch_axes={"x": None, "y": 0}, clip=config.clip or None,
-      chunk_logs=config.chunk_logs or None, checkpoint_path=wd.checkpoint_path(),
-      monitor=wd.monitor(),
-      checkpoint_every=config.checkpoint_every, name="spectral_bias_1d",
-      host_measure_fn=b["geometry_fn"])
+  hist = train_models(config, b, wd, name="spectral_bias_1d", optimizer=optimizer)
   arrays, metrics, summary = analyse(config, b, hist)
   path = wd.save(config, metrics, arrays, summary, params=hist.params)
   half = summary["first_step_mean_amplitude_0.5"]
@@ -147,6 +140,24 @@ def run(config, workdir: str, **workdir_options) -> str:
                          for k, t in zip(b["freqs"].tolist(), half)))
   logging.info("spectral_bias_1d: record written to %s (%.1f s)", path, hist.wall_time)
   return path
+
+
+def train_models(config, b, wd: records.Workdir, name: str = "spectral_bias_1d",
+                 optimizer=None) -> train.History:
+  """Trains the ``config.num_seeds`` nets of ``b = build(config)``, checkpointing in ``wd``.
+
+  Other drivers that start from Exp 1's trained nets (`experiments.robustness`) call this
+  with their training sub-config, so both train exactly alike.
+  """
+  if optimizer is None:
+    optimizer = common.make_optimizer(config.optimizer, config.lr, config.b1, config.b2)
+  return train.train_seeds(
+      b["init_fn"], b["loss_fn"], optimizer, {"x": b["x"], "y": b["y"]}, b["init_keys"],
+      config.num_steps, config.log_every, b["measure_fn"],
+      batch_axes={"x": None, "y": 0}, clip=config.clip or None,
+      chunk_logs=config.chunk_logs or None, checkpoint_path=wd.checkpoint_path(),
+      monitor=wd.monitor(), checkpoint_every=config.checkpoint_every, name=name,
+      host_measure_fn=b["geometry_fn"])
 
 
 def analyse(config, b, hist: train.History):
