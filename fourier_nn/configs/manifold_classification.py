@@ -22,7 +22,8 @@ benchmarks/bench_manifold.py — a GPU job):
   python scripts/plot.py --workdir=runs/exp6
 
 Variants (``:a,b``): ``code`` (the authors' notebook case only: (k, L) = (200, 20), 2
-seeds, 10 000 steps), ``quick`` (demo on 2 CPU cores, see below), ``tiny`` (tests: 2 seeds,
+seeds, 10 000 steps), ``quick`` (2 CPU cores: width 64, lr 1e-3, k ∈ {100, 200, 300} × L ∈ {0, 10, 20} × 2
+seeds, 1 500 steps), ``tiny`` (tests: 2 seeds,
 64 points, width 16, 20 steps, a 3 × 3 grid).
 
 Expected (paper Fig 9): at fixed k the accuracy rises with L.
@@ -75,9 +76,16 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
       c.num_seeds = 2
       c.cells_per_program = 0
     elif v == "quick":
+      # 2 CPU cores: width 64 and lr 1e-3, k in {100, 200, 300} x L in {0, 10, 20} x 2
+      # seeds = 18 cells in one program, 1 500 steps.
       c.num_seeds = 2
-      c.num_steps = 2_000
+      c.ks = (100, 200, 300)
+      c.Ls = (0, 10, 20)
+      c.model.width = 64
+      c.lr = 1e-3
+      c.num_steps = 1_500
       c.log_every = 50
+      c.cells_per_program = 0
     elif v == "tiny":
       c.num_seeds = 2
       c.num_points = 64

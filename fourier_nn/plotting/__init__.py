@@ -45,6 +45,8 @@ FIGURES = {
     "basri_sphere": "basri",
     "ntk_sphere": "ntk_sphere",
     "lfp": "lfp",
+    "flower_manifold": "manifold",
+    "manifold_classification": "manifold",
 }
 
 STYLES = ("paper", "screen")
