@@ -19,6 +19,10 @@ Variants (``:a,b``): ``code`` (authors' notebook: 10 000 steps, 5 seeds), ``quic
 
 Expected (paper Fig 8): spectral bias weakens as L grows — the high k reach their
 amplitude earlier on the flower with more petals — and the MSE falls faster.
+Measured with ``quick`` (143 s training on 2 shared cores, 2026-12): final MSE (mean ± std
+over 2 seeds) 3.96 ± 0.13, 3.23 ± 0.48, 1.84 ± 0.23, 1.88 ± 0.15 for L = 0, 4, 10, 16;
+k reaching half amplitude: only k = 20 (L = 0), k ≤ 40 (L = 4), k ≤ 120 (L = 10, 16). The
+effect shows for L = 0 → 4 → 10; L = 10 and 16 are level at this scale.
 """
 import ml_collections
 

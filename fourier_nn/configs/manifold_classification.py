@@ -26,7 +26,11 @@ seeds, 10 000 steps), ``quick`` (2 CPU cores: width 64, lr 1e-3, k ∈ {100, 200
 seeds, 1 500 steps), ``tiny`` (tests: 2 seeds,
 64 points, width 16, 20 steps, a 3 × 3 grid).
 
-Expected (paper Fig 9): at fixed k the accuracy rises with L.
+Expected (paper Fig 9): at fixed k the accuracy rises with L. Measured with ``quick`` (373
+s training on 2 shared cores, 2026-12; seed mean over 2 seeds) for L = 0, 10, 20: k = 100
+0.57, 0.75, 0.92; k = 200 0.60, 0.61, 0.71; k = 300 0.51, 0.61, 0.69. (0.600 at k = 200 is
+the constant classifier: the net has not left it at L = 0, 10.) Decision maps at (200, 20):
+8 846 and 10 543 linear regions on the 200 × 200 grid.
 """
 import ml_collections
 
