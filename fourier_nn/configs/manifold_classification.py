@@ -14,7 +14,7 @@ Steps are not in the paper; the authors' notebook trains its one case (k, L) = (
 for 10 000 steps, and the paper variant uses that for every cell. Seeds are not stated
 either: 5 here.
 
-Command (paper: 88 cells × 5 seeds × 10 000 steps; estimated ~3.5 days on a 2-core CPU from
+Command (paper: 88 cells × 5 seeds × 10 000 steps; estimated ~4 days (103 h) on a 2-core CPU from
 benchmarks/bench_manifold.py — a GPU job):
 
   python scripts/manifold_classification.py \
