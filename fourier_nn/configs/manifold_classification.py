@@ -14,8 +14,8 @@ Steps are not in the paper; the authors' notebook trains its one case (k, L) = (
 for 10 000 steps, and the paper variant uses that for every cell. Seeds are not stated
 either: 5 here.
 
-Command (paper: 88 cells × 5 seeds × 10 000 steps; estimated ~4 days (103 h) on a 2-core CPU from
-benchmarks/bench_manifold.py — a GPU job):
+Command (paper: 88 cells × 5 seeds × 10 000 steps; estimated ~4 days (103 h) on a 2-core
+CPU from benchmarks/bench_manifold.py — a GPU job):
 
   python scripts/manifold_classification.py \
       --config=fourier_nn/configs/manifold_classification.py --workdir=runs/exp6
