@@ -74,8 +74,9 @@ def time_cells(width: int, cells: int, steps: int, log_every: int) -> float:
   b = manifold.build(c)
   opt = common.make_optimizer(c.optimizer, c.lr, c.b1, c.b2)
   axes = {"x": 0, "y": 0}
-  progs = train._programs(b["init_fn"], b["loss_fn"], opt, b["measure_fn"], log_every, 1,  # noqa: SLF001
-                          axes, None)
+  # the (init, chunk) pair train_seeds compiles, built once so both calls share it
+  progs = train._programs(  # noqa: SLF001
+      b["init_fn"], b["loss_fn"], opt, b["measure_fn"], log_every, 1, axes, None)
   kw = dict(batch_axes=axes, chunk_logs=1, progress=False, programs=progs)
   train.train_seeds(b["init_fn"], b["loss_fn"], opt, b["batch"], b["init_keys"], log_every,
                     log_every, b["measure_fn"], **kw)  # compile + warm up

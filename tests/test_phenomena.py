@@ -4,8 +4,8 @@ Each test runs a driver end to end and asserts the effect the paper reports, not
 low frequencies are learned first (Rahaman Exp 1); without bias, odd k >= 3 are never
 learned while even k are (Basri); the residual's degree-1 part decays faster than degree
 2, faster than degree 4 (Cao); on a flower manifold with more petals the same
-high-frequency signal is fit (Rahaman Exp 5) and classified (Exp 6) better. The LFP regimes are in test_lfp.py
-(test_regimes_flip_with_the_init)."""
+high-frequency signal is fit (Rahaman Exp 5) and classified (Exp 6) better. The LFP
+regimes are in test_lfp.py (test_regimes_flip_with_the_init)."""
 import numpy as np
 
 from fourier_nn import records

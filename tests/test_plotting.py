@@ -151,7 +151,8 @@ def lfp_record():
 def flower_record():
   Ls, freqs, S = np.array([0, 4, 10]), np.arange(20, 220, 20), 3
   steps = np.arange(0, 2001, 100)
-  t = steps[None, None, :, None] / (2.0 * freqs[None, None, None, :] / (1 + Ls[:, None, None, None]))
+  rate = (1 + Ls[:, None, None, None]) / (2.0 * freqs[None, None, None, :])
+  t = steps[None, None, :, None] * rate
   amp = np.broadcast_to(1 - np.exp(-t / 100), (3, S, len(steps), len(freqs)))
   z = np.arange(200) / 200
   from fourier_nn import data
@@ -199,7 +200,8 @@ RECORDS = {
     "ntk_sphere_unstable": lambda: ntk_sphere_record(dim=5, rises=3),
     "lfp": lfp_record,
 }
-NUM_PANELS = {"exp5": 5, "exp6": 4, "exp1": 4, "exp1_gd": 5, "ntk_sphere": 2, "ntk_sphere_unstable": 2, "lfp": 4}
+NUM_PANELS = {"exp5": 5, "exp6": 4, "exp1": 4, "exp1_gd": 5, "ntk_sphere": 2,
+              "ntk_sphere_unstable": 2, "lfp": 4}
 
 # Every panel function of every module, with the record it draws.
 PANELS = [

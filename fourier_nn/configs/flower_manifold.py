@@ -15,7 +15,8 @@ benchmarks/bench_manifold.py) on a 2-core CPU — a GPU job):
   python scripts/plot.py --workdir=runs/exp5
 
 Variants (``:a,b``): ``code`` (authors' notebook: 10 000 steps, 5 seeds), ``quick``
-(2 CPU cores: width 64, lr 1e-3, 2 seeds, 1 500 steps, all four L), ``tiny`` (tests: 2 seeds, 64 points, width 16, 20 steps).
+(2 CPU cores: width 64, lr 1e-3, 2 seeds, 1 500 steps, all four L), ``tiny`` (tests:
+2 seeds, 64 points, width 16, 20 steps).
 
 Expected (paper Fig 8): spectral bias weakens as L grows — the high k reach their
 amplitude earlier on the flower with more petals — and the MSE falls faster.

@@ -22,8 +22,8 @@ CPU from benchmarks/bench_manifold.py — a GPU job):
   python scripts/plot.py --workdir=runs/exp6
 
 Variants (``:a,b``): ``code`` (the authors' notebook case only: (k, L) = (200, 20), 2
-seeds, 10 000 steps), ``quick`` (2 CPU cores: width 64, lr 1e-3, k ∈ {100, 200, 300} × L ∈ {0, 10, 20} × 2
-seeds, 1 500 steps), ``tiny`` (tests: 2 seeds,
+seeds, 10 000 steps), ``quick`` (2 CPU cores: width 64, lr 1e-3, k ∈ {100, 200, 300} ×
+L ∈ {0, 10, 20} × 2 seeds, 1 500 steps), ``tiny`` (tests: 2 seeds,
 64 points, width 16, 20 steps, a 3 × 3 grid).
 
 Expected (paper Fig 9): at fixed k the accuracy rises with L. Measured with ``quick`` (373
