@@ -10,7 +10,9 @@ Shapes: inputs are [N, d]; targets [N] (or [S, N] when they differ per seed).
 * targets on them: `sine_target` (sin kθ), `legendre_target` (P_k on S^{d−1}),
   `harmonic_sum_target` (Σ a_k P_k(⟨ζ_k, x⟩) with its unit component vectors),
   `unit_normalize`;
-* the LFP's few 1-D points: `lfp_points`, `interval_grid`.
+* the LFP's few 1-D points: `lfp_points`, `interval_grid`;
+* Rahaman's flower manifold (Exp 5, 6): `flower_manifold` γ_L(z) ∈ R², `flower_radius`,
+  `sine_labels` (sin(2πkz + φ) > 0 in {0, 1}), `square_grid` (the decision-map grid).
 """
 from __future__ import annotations
 
@@ -65,6 +67,63 @@ def sum_of_sines(z: ArrayLike, freqs: Sequence[float], amps: ArrayLike, phases: 
   kz = (k[:, None] * z[None, :]).reshape(lead + (k.size, z.size))
   arg = 2 * jnp.pi * kz + ph[..., :, None]  # [..., K, N]
   return jnp.sum(a.reshape(lead + (-1, 1)) * jnp.sin(arg), axis=-2)
+
+
+def flower_radius(z: ArrayLike, num_petals: ArrayLike) -> np.ndarray:
+  """R(z) = 1 + ½ sin(2πLz), the radius of the flower manifold at latent z (float64).
+
+  ``z`` [N] and ``num_petals`` L broadcast against each other (e.g. L[:, None], z[None]).
+  """
+  z = np.asarray(z, np.float64)
+  return 1.0 + 0.5 * np.sin(2 * np.pi * np.asarray(num_petals, np.float64) * z)
+
+
+def flower_manifold(z: ArrayLike, num_petals: ArrayLike) -> np.ndarray:
+  """Rahaman et al. 2019 Exp 5: γ_L(z) = (1 + ½ sin 2πLz)(cos 2πz, sin 2πz).
+
+  The authors' code writes R(φ) = 1 + 0.5 sin(Lφ) at φ = 2πz: the same curve. L = 0 is
+  the unit circle; L petals otherwise (radius between ½ and 3/2).
+
+  Args:
+    z: [N] latent positions on [0, 1) (`uniform_grid`: DFT bin k in z is frequency k).
+    num_petals: L, a scalar or [C] (one manifold per cell).
+
+  Returns:
+    float32 [N, 2] for a scalar L, [C, N, 2] for [C] values of L.
+
+  >>> flower_manifold(np.array([0.0, 0.25]), 0).round(6).tolist()
+  [[1.0, 0.0], [0.0, 1.0]]
+  """
+  z = np.asarray(z, np.float64)
+  L = np.asarray(num_petals, np.float64)
+  r = flower_radius(z, L[..., None])  # [..., N]
+  phi = 2 * np.pi * z
+  return np.stack([r * np.cos(phi), r * np.sin(phi)], axis=-1).astype(np.float32)
+
+
+def sine_labels(z: ArrayLike, k: ArrayLike, phase: ArrayLike) -> np.ndarray:
+  """Exp 6 labels: 1 where sin(2πkz + φ) > 0, else 0 (float32 [..., N]).
+
+  The authors' code thresholds λ at 0; the paper thresholds the {0, 1}-valued target at
+  0.5, which gives the same labels. ``k`` and ``phase`` broadcast as [..., 1] against z [N].
+  """
+  z = np.asarray(z, np.float64)
+  arg = (2 * np.pi * np.asarray(k, np.float64)[..., None] * z
+         + np.asarray(phase, np.float64)[..., None])
+  return (np.sin(arg) > 0).astype(np.float32)
+
+
+def square_grid(half_width: float, num: int) -> tuple[np.ndarray, np.ndarray]:
+  """The axes grid_x [num], grid_y [num] = linspace(−h, h, num) (Exp 6: h = 1.6, 200)."""
+  g = np.linspace(-half_width, half_width, num)
+  return g, g.copy()
+
+
+def square_grid_points(half_width: float, num: int) -> np.ndarray:
+  """float32 [num², 2] points of `square_grid`, row-major: point i·num + j is
+  (grid_x[j], grid_y[i]) (as ``np.meshgrid`` and `relu_geometry.num_regions_2d`)."""
+  gx, gy = np.meshgrid(*square_grid(half_width, num))
+  return np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
 
 
 def sample_circle(key: jax.Array, n: int) -> tuple[jax.Array, jax.Array]:

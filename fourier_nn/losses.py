@@ -13,8 +13,8 @@ with step η moves the residual by r ← (I − η s Θ) r in the kernel regime
   ============  =====================  ========  ===================
 
 Classification losses (``cross_entropy`` over integer labels with optional per-point
-weights — Basri's residual net — and ``bce`` with logits) have no linear kernel flow:
-their ``flow_scale`` raises.
+weights — Basri's residual net — and ``bce`` with logits, whose training accuracy is
+`binary_accuracy`) have no linear kernel flow: their ``flow_scale`` raises.
 
   >>> loss = get("mse")
   >>> float(loss(jnp.array([1.0, 3.0]), jnp.array([0.0, 1.0]))), loss.flow_scale(2)
@@ -113,6 +113,16 @@ LOSSES: dict[str, Loss] = {
     "bce": Loss("bce", _bce),
 }
 NAMES = tuple(LOSSES)
+
+
+def binary_accuracy(logits: jax.Array, labels: jax.Array) -> jax.Array:
+  """Fraction of points with (sigmoid(logit) > 0.5) == label, for ``bce`` logits [N] and
+  labels [N] in {0, 1} (sigmoid > 0.5 ⇔ logit > 0, as the authors' Exp 6 code measures).
+
+  >>> float(binary_accuracy(jnp.array([2.0, -1.0, 0.5]), jnp.array([1.0, 0.0, 0.0])))
+  0.6666666865348877
+  """
+  return jnp.mean(((logits > 0) == (labels > 0.5)).astype(jnp.float32))
 
 
 def get(name: str) -> Loss:

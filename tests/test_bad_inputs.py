@@ -46,6 +46,18 @@ SCRIPTS = {
         ("--config.train.num_points=16", "Nyquist"),
         ("--config.from_workdir=/nonexistent/exp1", "from_workdir"),
     ]),
+    "flower_manifold": ("tiny", [
+        ("--config.Ls=(0,-4)", "Ls"),
+        ("--config.freqs=(2,40)", "Nyquist"),
+        ("--config.cells_per_program=-1", "cells_per_program"),
+        ("--config.model.init=xavier", "model.init"),
+    ]),
+    "manifold_classification": ("tiny", [
+        ("--config.decision_map_cell=(7,4)", "decision_map_cell"),
+        ("--config.decision_map_seeds=3", "decision_map_seeds"),
+        ("--config.ks=(3,3)", "ks"),
+        ("--config.grid_size=1", "grid_size"),
+    ]),
 }
 # Rows every script must handle the same way.
 COMMON = [

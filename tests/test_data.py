@@ -82,3 +82,38 @@ def test_lfp_points_and_grid():
   grid, inside = data.interval_grid(x, 0.25, 11)
   assert grid[0] == -1.25 and grid[-1] == 0.75 and np.all(np.isin(x, grid))
   np.testing.assert_array_equal(inside, (grid >= -1.0) & (grid <= 0.5))
+
+
+def test_flower_manifold_radius_angle_and_shape():
+  """γ_L(z) = (1 + ½ sin 2πLz)(cos 2πz, sin 2πz): radius and polar angle against the
+  formula, the authors' R(φ) = 1 + 0.5 sin(Lφ) at φ = 2πz, shapes for scalar and [C] L."""
+  z = np.asarray(data.uniform_grid(1000), np.float64)
+  x = data.flower_manifold(z, 10)
+  assert x.shape == (1000, 2) and x.dtype == np.float32
+  r = np.hypot(x[:, 0], x[:, 1])
+  np.testing.assert_allclose(r, 1 + 0.5 * np.sin(2 * np.pi * 10 * z), atol=1e-6)
+  phi = 2 * np.pi * z
+  np.testing.assert_allclose(x[:, 0], (1 + 0.5 * np.sin(10 * phi)) * np.cos(phi), atol=1e-6)
+  ang = np.mod(np.arctan2(x[:, 1], x[:, 0]), 2 * np.pi)
+  np.testing.assert_allclose(np.angle(np.exp(1j * (ang - phi))), 0, atol=1e-5)
+  np.testing.assert_allclose(np.hypot(*data.flower_manifold(z, 0).T), 1.0, atol=1e-6)
+  xs = data.flower_manifold(z, np.array([0, 4, 16]))
+  assert xs.shape == (3, 1000, 2)
+  np.testing.assert_array_equal(xs[1], data.flower_manifold(z, 4))
+  assert r.min() == pytest.approx(0.5, abs=1e-4) and r.max() == pytest.approx(1.5, abs=1e-4)
+
+
+def test_sine_labels_and_square_grid():
+  z = np.arange(400) / 400
+  lab = data.sine_labels(z, 3, 0.7)
+  np.testing.assert_array_equal(lab, (np.sin(2 * np.pi * 3 * z + 0.7) > 0).astype(np.float32))
+  # The paper's rule: threshold the {0, 1} target at 0.5 — the same labels.
+  assert np.array_equal(lab > 0.5, lab.astype(bool)) and 0.45 < lab.mean() < 0.55
+  both = data.sine_labels(z, np.array([3, 5]), np.array([0.7, 0.1]))
+  assert both.shape == (2, 400)
+  np.testing.assert_array_equal(both[1], data.sine_labels(z, 5, 0.1))
+  gx, gy = data.square_grid(1.6, 5)
+  np.testing.assert_allclose(gx, [-1.6, -0.8, 0.0, 0.8, 1.6])
+  pts = data.square_grid_points(1.6, 5)
+  assert pts.shape == (25, 2)
+  np.testing.assert_allclose(pts[7], [gx[2], gy[1]])  # row-major: i·G + j = (x_j, y_i)

@@ -39,3 +39,17 @@ def test_classification_losses_have_no_kernel_flow():
     ce.flow_scale(3)
   with pytest.raises(ValueError, match="loss='l1'"):
     losses.get("l1")
+
+
+def test_binary_accuracy_is_sigmoid_above_half_vs_label():
+  rng = np.random.default_rng(0)
+  logits = rng.standard_normal(101).astype(np.float32)
+  labels = (rng.random(101) > 0.5).astype(np.float32)
+  expected = np.mean((1 / (1 + np.exp(-logits)) > 0.5) == (labels == 1))
+  assert float(losses.binary_accuracy(jnp.asarray(logits), jnp.asarray(labels))) == \
+      pytest.approx(expected)
+  # bce with labels in {0, 1} is the mean of -log σ(±logit)
+  bce = float(losses.get("bce")(jnp.asarray(logits), jnp.asarray(labels)))
+  p = 1 / (1 + np.exp(-logits.astype(np.float64)))
+  assert bce == pytest.approx(-np.mean(labels * np.log(p) + (1 - labels) * np.log(1 - p)),
+                              rel=1e-5)

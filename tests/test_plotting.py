@@ -16,7 +16,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from fourier_nn import plotting, records  # noqa: E402
-from fourier_nn.plotting import basri, lfp, ntk_sphere, robustness, spectral_bias_1d  # noqa: E402
+from fourier_nn.plotting import (basri, lfp, manifold, ntk_sphere, robustness,  # noqa: E402
+                                 spectral_bias_1d)
 
 RNG = np.random.default_rng(0)
 
@@ -43,6 +44,10 @@ def exp1_record(overlay=False):
       "phases": RNG.random((S, K)), "freqs": freqs, "amps": np.ones(K),
       "diverged": np.array([False, True, False]),
       "residual_amplitudes": np.exp(-t).repeat(S, 0),
+      "geometry_steps": np.arange(0, 3001, 150),
+      "num_regions": 250 + RNG.integers(0, 40, (S, 21)).cumsum(1),
+      "lipschitz": 0.01 * np.exp(np.linspace(0, 6, 21))[None] * (1 + RNG.random((S, 1))),
+      "lipschitz_bound": 9 * np.exp(np.linspace(0, 8, 21))[None] * (1 + RNG.random((S, 1))),
   }
   if overlay:
     arrays["predicted_residual_amplitudes"] = np.exp(-1.1 * t).repeat(S, 0)
@@ -165,7 +170,48 @@ def lfp_record():
   return _record(arrays, summary)
 
 
+def flower_record():
+  Ls, freqs, S = np.array([0, 4, 10]), np.arange(20, 220, 20), 3
+  steps = np.arange(0, 2001, 100)
+  rate = (1 + Ls[:, None, None, None]) / (2.0 * freqs[None, None, None, :])
+  t = steps[None, None, :, None] * rate
+  amp = np.broadcast_to(1 - np.exp(-t / 100), (3, S, len(steps), len(freqs)))
+  z = np.arange(200) / 200
+  from fourier_nn import data
+  arrays = {"Ls": Ls, "freqs": freqs, "steps": steps, "amplitudes": amp.copy(),
+            "loss": 5 * np.exp(-steps[None, None] / (500 * (3 - np.arange(3))[:, None, None]))
+            * (1 + 0.1 * RNG.random((3, S, 1))),
+            "final_predictions": RNG.standard_normal((3, S, 200)), "z": z,
+            "inputs": data.flower_manifold(z, Ls), "phases": RNG.random((S, 10)),
+            "diverged": np.zeros((3, S), bool)}
+  return _record(arrays, {"experiment": "flower_manifold"})
+
+
+def classification_record():
+  from fourier_nn import data
+  ks, Ls, S, G = np.arange(50, 450, 50), np.arange(0, 22, 2), 2, 40
+  steps = np.arange(0, 1001, 100)
+  acc = 0.5 + 0.5 * (1 - np.exp(-(1 + Ls[None, :]) / ks[:, None] * 20))
+  curve = 0.5 + (acc[..., None, None] - 0.5) * (1 - np.exp(-steps / 300))[None, None, None]
+  curve = np.broadcast_to(curve, (8, 11, S, len(steps))).copy()
+  z = np.arange(300) / 300
+  gx = np.linspace(-1.6, 1.6, G)
+  xx, yy = np.meshgrid(gx, gx)
+  logits = np.stack([np.sin(8 * np.arctan2(yy, xx) + s) for s in range(S)])
+  arrays = {"ks": ks, "Ls": Ls, "steps": steps, "accuracy": curve[..., -1],
+            "accuracy_curve": curve, "loss": 0.7 * (1.1 - curve), "z": z,
+            "phases": RNG.random((8, S)), "decision_logits": logits, "grid_x": gx,
+            "grid_y": gx.copy(), "decision_inputs": data.flower_manifold(z, 20),
+            "decision_labels": (np.sin(2 * np.pi * 20 * z) > 0).astype(float),
+            "decision_seeds": np.arange(S), "num_regions": np.array([812, 790]),
+            "diverged": np.zeros((8, 11, S), bool)}
+  return _record(arrays, {"experiment": "manifold_classification",
+                          "decision_map_cell": [200, 20]})
+
+
 RECORDS = {
+    "exp5": flower_record,
+    "exp6": classification_record,
     "exp1": exp1_record,
     "exp1_gd": lambda: exp1_record(overlay=True),
     "basri_shallow_nobias": basri_record,
@@ -177,18 +223,23 @@ RECORDS = {
     "lfp": lfp_record,
     "robustness": robustness_record,
 }
-NUM_PANELS = {"exp1": 4, "exp1_gd": 5, "ntk_sphere": 2, "ntk_sphere_unstable": 2, "lfp": 4}
+NUM_PANELS = {"exp5": 5, "exp6": 4, "exp1": 6, "exp1_gd": 7, "ntk_sphere": 2,
+              "ntk_sphere_unstable": 2, "lfp": 4}
 
 # Every panel function of every module, with the record it draws.
 PANELS = [
     (spectral_bias_1d.panel_amplitudes, "exp1"), (spectral_bias_1d.panel_loss, "exp1"),
     (spectral_bias_1d.panel_spectral_norms, "exp1"), (spectral_bias_1d.panel_function, "exp1"),
     (spectral_bias_1d.panel_residual, "exp1_gd"),
+    (spectral_bias_1d.panel_regions, "exp1"), (spectral_bias_1d.panel_lipschitz, "exp1"),
     (basri.panel_convergence, "basri_shallow_nobias"), (basri.panel_loss_curves, "basri_deep"),
     (ntk_sphere.panel_projections, "ntk_sphere"), (ntk_sphere.panel_rates, "ntk_sphere"),
     (lfp.panel_fit, "lfp"), (lfp.panel_residuals, "lfp"), (lfp.panel_fourier, "lfp"),
     (lfp.panel_snapshots, "lfp"),
     (robustness.panel_heatmap, "robustness"), (robustness.panel_ratio, "robustness"),
+    (manifold.panel_amplitudes, "exp5"), (manifold.panel_loss, "exp5"),
+    (manifold.panel_manifolds, "exp5"), (manifold.panel_accuracy, "exp6"),
+    (manifold.panel_decision_map, "exp6"), (manifold.panel_accuracy_curves, "exp6"),
 ]
 
 
@@ -235,7 +286,7 @@ def test_figure_renders_png_pdf_and_is_labelled(name, tmp_path):
 
 
 @pytest.mark.parametrize("name", ["exp1", "basri_shallow_nobias", "ntk_sphere", "lfp",
-                                  "robustness"])
+                                  "robustness", "exp5", "exp6"])
 def test_legends_do_not_cover_data(name):
   """Every legend lies outside its panel's frame (above, right of, below), or is a
   figure legend outside every panel."""
@@ -273,7 +324,8 @@ def test_mathtext_labels_use_the_records_dimension():
   assert "$S^2$" in ax.get_title()
 
 
-@pytest.mark.parametrize("name", ["exp1_gd", "basri_deep", "ntk_sphere", "lfp", "robustness"])
+@pytest.mark.parametrize("name", ["exp1_gd", "basri_deep", "ntk_sphere", "lfp", "robustness",
+                                  "exp5", "exp6"])
 def test_every_mathtext_string_parses(name):
   """Each text with $...$ in a figure parses as mathtext (not just renders as raw)."""
   parser = matplotlib.mathtext.MathTextParser("path")

@@ -46,6 +46,8 @@ FIGURES = {
     "ntk_sphere": "ntk_sphere",
     "lfp": "lfp",
     "robustness": "robustness",
+    "flower_manifold": "manifold",
+    "manifold_classification": "manifold",
 }
 
 STYLES = ("paper", "screen")
