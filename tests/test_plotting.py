@@ -276,7 +276,7 @@ def test_figure_renders_png_pdf_and_is_labelled(name, tmp_path):
   n = NUM_PANELS.get(name, 2)
   assert len(main) == n
   # Panel letters (a), (b), ... one per panel.
-  assert _letters(fig) == [f"({c})" for c in "abcde"[:n]]
+  assert _letters(fig) == [f"({c})" for c in "abcdefgh"[:n]]
   # Every panel has a y label (and an x label); every colourbar is labelled.
   for ax in main:
     assert ax.get_ylabel().strip(), ax
