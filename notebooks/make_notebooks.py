@@ -106,6 +106,58 @@ plt.show()'''),
         code('''for k, s in zip(rec.summary["freqs"], rec.summary["first_step_mean_amplitude_0.5"]):
     print(f"k = {k:3d}: {s if s is not None else 'not within the run'}")'''),
     ],
+    "rahaman.ipynb": [
+        md("# On the Spectral Bias of Neural Networks (Rahaman et al. 2019): Exp 2, 5, 6 and A.5\n\n"
+           "Exp 1 (the sum of sines, with the exact linear regions and Lipschitz constant over "
+           "training) has its own notebook, `spectral_bias_1d.ipynb`. Here: **Exp 2** — how "
+           "robust each learned frequency is to a random perturbation of all parameters; "
+           "**A.5** — fitting a δ-function (flat spectrum) with nets of different depth, width "
+           "and weight clip; **Exp 5** — a sum of sines on a flower-shaped manifold with L "
+           "petals; **Exp 6** — binary classification of sin(2πkz) on that manifold. Every "
+           "setting that keeps shapes (seeds, petals L, (k, L) cells, clip values) is one "
+           "axis of one compiled program.\n\n"
+           + RUNTIME.format(cpu="The four quick variants together take about 20–30 min on a "
+                            "2-core CPU (minutes on a GPU).")),
+        code(INSTALL),
+        code(SETUP),
+        code('''import importlib
+from fourier_nn import records, plotting
+
+def run(name, driver=None):
+    """Runs configs/NAME.py at VARIANT with its driver; returns the loaded record."""
+    config = importlib.import_module(f"fourier_nn.configs.{name}").get_config(VARIANT)
+    exp = importlib.import_module(f"fourier_nn.experiments.{driver or name}")
+    return records.load_record(exp.run(config, os.path.join(WORKDIR, name), overwrite=True))'''),
+        md("## Exp 2 — robustness to parameter perturbation\n"
+           "Trained Exp 1 nets θ* are perturbed to θ* + δ·θ̂ (θ̂ uniform on the unit sphere of "
+           "all parameters); the mean amplitude |f̃(k)| over draws, relative to the trained "
+           "net's, falls at smaller δ for higher k."),
+        code('''rec2 = run("robustness")
+import fourier_nn.plotting.robustness
+fig = plotting.robustness.figure(rec2)
+plt.show()
+print("first δ with model-mean ratio < 1/2, per k:", rec2.summary["first_delta_mean_ratio_below_0.5"])'''),
+        md("## A.5 — δ-function fit: depth, width, weight clip"),
+        code('''rec5a = run("delta_ablation")
+import fourier_nn.plotting.delta_ablation
+fig = plotting.delta_ablation.figure(rec5a)
+plt.show()'''),
+        md("## Exp 5 — the flower manifold (MSE)\n"
+           "Inputs γ_L(z) = (1 + ½ sin 2πLz)(cos 2πz, sin 2πz); the same target in z for every L. "
+           "With more petals the high frequencies are learned sooner and the loss falls faster."),
+        code('''rec5 = run("flower_manifold", driver="manifold")
+import fourier_nn.plotting.manifold
+fig = plotting.manifold.figure(rec5)
+plt.show()'''),
+        md("## Exp 6 — classification on the manifold (BCE)\n"
+           "Labels sin(2πkz + φ) > 0; training accuracy over the (k, L) grid, and the decision "
+           "map of two seeds at one cell."),
+        code('''rec6 = run("manifold_classification", driver="manifold")
+fig = plotting.manifold.figure(rec6)
+plt.show()
+print("accuracy[k, L] (seed mean):")
+print(np.round(np.nanmean(rec6.arrays["accuracy"], axis=-1), 2))'''),
+    ],
     "ntk_circle.ipynb": experiment_notebook(
         "ntk_circle", "Convergence rate per frequency (Basri, Jacobs, Kasten, Kritchman 2019)",
         "A two-layer ReLU net on the unit circle is trained by GD on sin(kθ) for many k at once "
