@@ -23,7 +23,7 @@ def test_uniform_grid_and_sum_of_sines_against_numpy():
 def test_delta_target_has_a_flat_spectrum():
   y = np.asarray(data.delta_target(200, 0.5))
   assert y.sum() == 1 and y[100] == 1
-  amp = 2 * np.abs(np.fft.rfft(y))[1:100] / 200  # independent of spectrum.dft_amplitudes
+  amp = 2 * np.abs(np.fft.rfft(y.astype(np.float64)))[1:100] / 200  # independent of spectrum.dft_amplitudes
   np.testing.assert_allclose(amp, 2 / 200, rtol=1e-9)
   with pytest.raises(ValueError, match="not a point"):
     data.delta_target(200, 0.5025)
