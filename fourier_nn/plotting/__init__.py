@@ -45,6 +45,7 @@ FIGURES = {
     "basri_sphere": "basri",
     "ntk_sphere": "ntk_sphere",
     "lfp": "lfp",
+    "delta_ablation": "delta_ablation",
 }
 
 STYLES = ("paper", "screen")
