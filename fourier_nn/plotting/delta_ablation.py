@@ -14,7 +14,6 @@ is "depth", "width" or "clip", one of ``rec.summary["ablations"]``):
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
-import matplotlib.ticker as mticker
 import numpy as np
 
 from fourier_nn import plotting
@@ -64,7 +63,7 @@ def panel_spectrum(ax, rec, ablation: str, index: int, colorbar: bool = True):
                  extent=(freqs[0] - dk, freqs[-1] + dk, steps[0] - ds, steps[-1] + ds))
   ax.set_xlabel(r"frequency $k$")
   ax.set_ylabel(r"iteration $t$")
-  ax.xaxis.set_major_locator(mticker.MaxNLocator(4, integer=True))
+  ax.set_xticks(np.unique(np.round(np.linspace(freqs[0], freqs[-1], 3))))  # narrow panels
   ax.set_title(_label(rec, ablation, a[f"{ablation}/values"][index]))
   ax.spines[:].set_visible(False)
   if colorbar:
