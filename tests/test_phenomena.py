@@ -4,8 +4,8 @@ Each test runs a driver end to end and asserts the effect the paper reports, not
 low frequencies are learned first (Rahaman Exp 1); without bias, odd k >= 3 are never
 learned while even k are (Basri); the residual's degree-1 part decays faster than degree
 2, faster than degree 4 (Cao); on a δ, small weight clips block the high frequencies and
-depth fits them where width at the same parameter count does not (Rahaman A.5). The LFP regimes are in test_lfp.py
-(test_regimes_flip_with_the_init)."""
+depth fits them where width at the same parameter count does not (Rahaman A.5). The LFP
+regimes are in test_lfp.py (test_regimes_flip_with_the_init)."""
 import numpy as np
 
 from fourier_nn import records

@@ -150,7 +150,17 @@ def functions(model: models.MLP, b):
     return {"pred": pred, "amplitudes": spectrum.dft_amplitudes(pred, freqs) * inv}
 
   def host_measure_fn(params, step):
-    return relu_geometry.seed_geometry(model, params, 0.0, 1.0)
+    # A diverged cell's weights are not finite: its geometry is NaN, the others' exact.
+    leaves = jax.tree_util.tree_leaves(params)
+    good = np.all([np.isfinite(l).reshape(l.shape[0], -1).all(axis=1) for l in leaves], axis=0)
+    if good.all():
+      return relu_geometry.seed_geometry(model, params, 0.0, 1.0)
+    geo = relu_geometry.seed_geometry(
+        model, jax.tree_util.tree_map(lambda l: l[good], params), 0.0, 1.0) if good.any() else {}
+    out = {k: np.full(good.size, np.nan) for k in ("num_regions", "lipschitz", "lipschitz_bound")}
+    for k, v in geo.items():
+      out[k][good] = v
+    return out
 
   return init_fn, loss_fn, measure_fn, host_measure_fn
 
@@ -221,24 +231,36 @@ def _train(config, b, optimizer, model, keys, wd, monitor, program: int, name: s
   return train.train_seeds(
       init_fn, loss_fn, optimizer, batch, keys, config.num_steps, config.log_every,
       measure_fn, batch_axes=axes, clip="clip" if clips is not None else None,
-      chunk_logs=config.chunk_logs or None, checkpoint_path=wd.checkpoint_path(f"checkpoint_{name}"),
+      chunk_logs=config.chunk_logs or None,
+      checkpoint_path=wd.checkpoint_path(f"checkpoint_{name}"),
       checkpoint_every=config.checkpoint_every, keep_final_checkpoint=True,
       monitor=monitor.group(program), host_measure_fn=host_fn, name=f"{NAME}:{name}")
 
 
 def _stack(hists: list[train.History], P: int, S: int) -> dict[str, np.ndarray]:
-  """[P, S, ...] arrays of one ablation from its programs (one of P·S cells, or P of S)."""
-  def cat(get):
-    a = np.concatenate([np.asarray(get(h)) for h in hists])
+  """[P, S, ...] arrays of one ablation from its programs (one of P·S cells, or P of S).
+
+  A program whose cells all diverged stops early (`train.train_seeds`); its time axis is
+  padded with NaN to the longest, so every setting has the same steps."""
+  L = max(h.loss.shape[1] for h in hists)
+  H = max(h.host_steps.size for h in hists)
+
+  def cat(get, length=None):
+    parts = [np.asarray(get(h)) for h in hists]
+    if length is not None and any(a.shape[1] != length for a in parts):
+      parts = [np.pad(a.astype(np.float64), [(0, 0), (0, length - a.shape[1])] +
+                      [(0, 0)] * (a.ndim - 2), constant_values=np.nan) for a in parts]
+    a = np.concatenate(parts)
     return a.reshape((P, S) + a.shape[1:])
 
   res = {
-      "loss": cat(lambda h: h.loss), "amplitudes": cat(lambda h: h.metrics["amplitudes"]),
-      "pred": cat(lambda h: h.metrics["pred"]), "diverged": cat(lambda h: h.diverged),
-      "steps": hists[0].steps, "geometry_steps": hists[0].host_steps,
+      "loss": cat(lambda h: h.loss, L), "amplitudes": cat(lambda h: h.metrics["amplitudes"], L),
+      "pred": cat(lambda h: h.metrics["pred"], L), "diverged": cat(lambda h: h.diverged),
+      "steps": next(h.steps for h in hists if h.steps.size == L),
+      "geometry_steps": next(h.host_steps for h in hists if h.host_steps.size == H),
   }
   for k in ("num_regions", "lipschitz", "lipschitz_bound"):
-    res[k] = cat(lambda h, k=k: h.host_metrics[k])
+    res[k] = cat(lambda h, k=k: h.host_metrics[k], H)
   return res
 
 
@@ -251,7 +273,7 @@ def _mean_std(a: np.ndarray, ok: np.ndarray):
 
 def analyse(config, b, out, walls):
   """Record arrays, metric rows and summary of the finished ablations."""
-  first = out[config.ablations[0]]
+  first = max((out[a] for a in config.ablations), key=lambda r: r["steps"].size)
   steps = first["steps"]
   pred_idx, pred_steps = common.snapshot_indices(steps, config.snapshot_steps)
   K = len(b["freqs"])
@@ -290,7 +312,8 @@ def analyse(config, b, out, walls):
     for i, s in enumerate(steps):
       row = {"step": int(s)}
       for abl in config.ablations:
-        row[f"{abl}/loss_mean"] = np.nanmean(out[abl]["loss"][:, :, i], axis=1)
+        if i < out[abl]["loss"].shape[2]:
+          row[f"{abl}/loss_mean"] = np.nanmean(out[abl]["loss"][:, :, i], axis=1)
       yield row
 
   return arrays, rows(), summary

@@ -7,7 +7,8 @@ is "depth", "width" or "clip", one of ``rec.summary["ablations"]``):
     over training iterations t × frequency k (returns the image);
   * `panel_final_spectrum` — the final seed-mean amplitude per k, one line per setting;
   * `panel_regions` — the exact number of linear regions on [0, 1] over training;
-  * `panel_lipschitz` — the true Lipschitz constant (solid) and the bound Π‖W_ℓ‖₂ (dashed).
+  * `panel_lipschitz` — the true Lipschitz constant (solid) and the bound Π‖W_ℓ‖₂
+    (dashed).
 
 `figure` draws one row per ablation: a heatmap per setting, then regions and Lipschitz.
 """
