@@ -3,7 +3,7 @@
 Shapes: inputs are [N, d]; targets [N] (or [S, N] when they differ per seed).
 
 * grids and sums of sines (Rahaman Exp 1): `uniform_grid`, `amplitude_profile`,
-  `random_phases`, `sum_of_sines`;
+  `random_phases`, `sum_of_sines`; the grid δ of A.5, `delta_target`;
 * the circle and the sphere (Basri, Cao): `sample_circle`, `sample_sphere`,
   `sphere_inputs` (uniform / piecewise-uniform / anisotropic), `random_directions`,
   `polar_angle`;
@@ -124,6 +124,24 @@ def square_grid_points(half_width: float, num: int) -> np.ndarray:
   (grid_x[j], grid_y[i]) (as ``np.meshgrid`` and `relu_geometry.num_regions_2d`)."""
   gx, gy = np.meshgrid(*square_grid(half_width, num))
   return np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
+
+
+def delta_target(n: int, at: float = 0.5, dtype=jnp.float32) -> jax.Array:
+  """[n] discrete δ on the grid z_j = j/n (Rahaman et al. A.5): 1 at z = ``at``, 0 elsewhere.
+
+  Its DFT is e^{−2πik·at}: every single-sided amplitude 2|F_k|/n is 2/n (flat spectrum),
+  so it tests how far up a net can fit.
+
+  Raises:
+    ValueError: ``at`` is not a grid point j/n with 0 <= j < n.
+
+  >>> delta_target(4, 0.5)
+  Array([0., 0., 1., 0.], dtype=float32)
+  """
+  j = at * n
+  if not (0 <= j < n and abs(j - round(j)) < 1e-9 * max(n, 1)):
+    raise ValueError(f"delta_at={at!r} is not a point j/{n} of the {n}-point grid in [0, 1)")
+  return jnp.zeros(n, dtype).at[int(round(j))].set(1)
 
 
 def sample_circle(key: jax.Array, n: int) -> tuple[jax.Array, jax.Array]:

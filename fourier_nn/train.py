@@ -67,15 +67,25 @@ def clip_params(params: PyTree, clip: float) -> PyTree:
 
 def make_step(loss_fn: Callable[[PyTree, PyTree], jax.Array],
               optimizer: optax.GradientTransformation,
-              clip: float | None = None) -> Callable:
-  """Pure update for ONE seed: ``(state, batch) -> state``."""
+              clip: float | str | None = None) -> Callable:
+  """Pure update for ONE seed: ``(state, batch) -> state``.
+
+  Args:
+    loss_fn: (params, batch) -> scalar loss.
+    optimizer: an Optax transformation.
+    clip: None (no clipping), a number c (every parameter clamped to [-c, c] after each
+      step) or the name of a top-level ``batch`` entry holding this seed's clip value (a
+      scalar here; one per seed, batch axis 0, under `train_seeds`), so that one program
+      trains cells with different clips (Rahaman et al. A.5). An infinite value does not
+      clip.
+  """
 
   def step(state, batch):
     grads = jax.grad(loss_fn)(state["params"], batch)
     updates, opt = optimizer.update(grads, state["opt"], state["params"])
     params = optax.apply_updates(state["params"], updates)
     if clip is not None:
-      params = clip_params(params, clip)
+      params = clip_params(params, batch[clip] if isinstance(clip, str) else clip)
     return {"params": params, "opt": opt}
 
   return step
@@ -124,7 +134,7 @@ def train_seeds(
     measure_fn: Callable[[PyTree, PyTree, jax.Array], PyTree] | None = None,
     *,
     batch_axes: Any = None,
-    clip: float | None = None,
+    clip: float | str | None = None,
     chunk_logs: int | None = None,
     checkpoint_path: str | None = None,
     checkpoint_every: int = 10,
@@ -149,7 +159,9 @@ def train_seeds(
       ``step`` is an unbatched int32 scalar, so ``lax.cond`` on it stays a real branch.
     batch_axes: vmap ``in_axes`` for ``batch`` — None (shared by all seeds, the default) or a
       matching pytree with 0 for leaves that carry a leading seed axis (e.g. per-seed targets).
-    clip: clamp every parameter to [-clip, clip] after each step (None: no clipping).
+    clip: clamp every parameter to [-clip, clip] after each step (None: no clipping). A
+      string names a top-level ``batch`` entry [S] with one clip value per seed (its
+      ``batch_axes`` must be 0): cells that differ only in the clip share one program.
     chunk_logs: log intervals per compiled chunk (default: ~ every 5 % of the run).
     checkpoint_path: if given, the state is saved there atomically every
       ``checkpoint_every`` chunks, and a run that finds a matching checkpoint resumes from
@@ -180,6 +192,7 @@ def train_seeds(
   num_seeds = int(keys.shape[0])
   if num_seeds < 1:
     raise ValueError("need at least one seed (keys is empty)")
+  _check_clip(clip, batch, batch_axes, num_seeds)
   num_logs = num_steps // log_every
   chunk_logs = _chunk_logs(num_logs, chunk_logs)
   num_chunks = num_logs // chunk_logs
@@ -278,6 +291,19 @@ def train_seeds(
                  diverged_step=diverged_step, params=state["params"], opt_state=state["opt"],
                  wall_time=wall_before + time.perf_counter() - t0,
                  host_steps=host_steps, host_metrics=host_metrics)
+
+
+def _check_clip(clip, batch, batch_axes, num_seeds: int) -> None:
+  """A per-seed clip (a batch entry's name) must be in ``batch`` as [S] with axis 0."""
+  if not isinstance(clip, str):
+    return
+  if not isinstance(batch, Mapping) or clip not in batch:
+    raise ValueError(f"clip={clip!r} names no top-level entry of the batch")
+  axis = batch_axes.get(clip) if isinstance(batch_axes, Mapping) else batch_axes
+  shape = np.shape(batch[clip])
+  if axis != 0 or shape != (num_seeds,):
+    raise ValueError(f"clip={clip!r}: batch[{clip!r}] must be [S] = [{num_seeds}] with "
+                     f"batch_axes 0, got shape {shape} and axis {axis}")
 
 
 def _host_measure(fn, state, step: int, num_seeds: int):

@@ -58,6 +58,14 @@ SCRIPTS = {
         ("--config.ks=(3,3)", "ks"),
         ("--config.grid_size=1", "grid_size"),
     ]),
+    "delta_ablation": ("tiny", [
+        ("--config.ablations=('depth','banana')", "ablations"),
+        ("--config.clips=(0.1,-1.0)", "clips"),
+        ("--config.depths=(1,3)", "depths"),
+        ("--config.delta_at=0.33", "delta_at"),
+        ("--config.model.activation=tanh", "model.activation"),
+        ("--config.freqs=(1,16)", "Nyquist"),
+    ]),
 }
 # Rows every script must handle the same way.
 COMMON = [

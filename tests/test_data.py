@@ -20,6 +20,17 @@ def test_uniform_grid_and_sum_of_sines_against_numpy():
     data.amplitude_profile("flat", 3)
 
 
+def test_delta_target_has_a_flat_spectrum():
+  y = np.asarray(data.delta_target(200, 0.5))
+  assert y.sum() == 1 and y[100] == 1
+  amp = 2 * np.abs(np.fft.rfft(y.astype(np.float64)))[1:100] / 200  # independent of spectrum.dft_amplitudes
+  np.testing.assert_allclose(amp, 2 / 200, rtol=1e-9)
+  with pytest.raises(ValueError, match="not a point"):
+    data.delta_target(200, 0.5025)
+  with pytest.raises(ValueError, match="not a point"):
+    data.delta_target(200, 1.0)
+
+
 def test_circle_and_sphere_samples_are_unit_and_uniform():
   th, x = data.sample_circle(jax.random.key(0), 20_000)
   np.testing.assert_allclose(np.linalg.norm(np.asarray(x), axis=1), 1.0, atol=1e-6)

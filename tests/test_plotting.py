@@ -16,8 +16,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from fourier_nn import plotting, records  # noqa: E402
-from fourier_nn.plotting import (basri, lfp, manifold, ntk_sphere, robustness,  # noqa: E402
-                                 spectral_bias_1d)
+from fourier_nn.plotting import (basri, delta_ablation, lfp, manifold,  # noqa: E402
+                                 ntk_sphere, robustness, spectral_bias_1d)
 
 RNG = np.random.default_rng(0)
 
@@ -209,6 +209,32 @@ def classification_record():
                           "decision_map_cell": [200, 20]})
 
 
+def delta_record():
+  S, K, N = 3, 49, 100
+  steps, gsteps = np.arange(0, 2001, 100), np.arange(0, 2001, 500)
+  freqs = np.arange(1, K + 1)
+  arrays = {"steps": steps, "geometry_steps": gsteps, "freqs": freqs, "x": np.arange(N) / N,
+            "target": np.eye(N)[N // 2], "target_amplitudes": np.full(K, 2 / N),
+            "prediction_steps": np.array([1000, 2000])}
+  for abl, vals in (("depth", [3, 4, 5, 6]), ("width", [16, 32, 64, 128]),
+                    ("clip", [0.1, 0.15, 0.2, 2.0])):
+    P = len(vals)
+    rate = np.linspace(0.5, 2, P)[:, None, None, None]
+    t = steps[None, None, :, None] / (3.0 * freqs[None, None, None, :] ** 1.5)
+    arrays.update({
+        f"{abl}/values": np.asarray(vals, float), f"{abl}/num_params": np.arange(P) + 100,
+        f"{abl}/loss": 0.005 * np.exp(-steps / 3000)[None, None].repeat(P, 0).repeat(S, 1),
+        f"{abl}/amplitudes": (1 - np.exp(-rate * t)) + 0.02 * RNG.random((P, S, len(steps), K)),
+        f"{abl}/num_regions": (5 + np.arange(P)[:, None, None] * gsteps / 100
+                               + RNG.integers(0, 3, (P, S, len(gsteps)))),
+        f"{abl}/lipschitz": 1 + RNG.random((P, S, len(gsteps))).cumsum(-1),
+        f"{abl}/lipschitz_bound": 3 + RNG.random((P, S, len(gsteps))).cumsum(-1),
+        f"{abl}/predictions": RNG.standard_normal((P, S, 2, N)),
+        f"{abl}/diverged": np.zeros((P, S), bool)})
+  arrays["clip/diverged"][0, 1] = True
+  return _record(arrays, {"experiment": "delta_ablation", "ablations": ["depth", "width", "clip"]})
+
+
 RECORDS = {
     "exp5": flower_record,
     "exp6": classification_record,
@@ -349,6 +375,39 @@ def test_every_panel_draws_on_a_user_axes(panel, name):
   buf = io.BytesIO()
   fig.savefig(buf, format="png")
   assert buf.tell() > 1000
+
+
+def test_delta_ablation_figure_has_a_row_per_ablation(tmp_path):
+  """One row per ablation: 4 spectrum heatmaps, regions, Lipschitz; every panel lettered
+  and labelled; one labelled colourbar per row."""
+  fig = plotting.figure_for(delta_record())
+  assert os.path.getsize(plotting.save_figure(fig, str(tmp_path / "d.png"))) > 10_000
+  main = _main_axes(fig)
+  assert len(main) == 18 and len(_letters(fig)) == 18
+  for ax in main:
+    assert ax.get_ylabel().strip() and ax.get_xlabel().strip()
+  cbs = _colorbar_axes(fig)
+  assert len(cbs) == 3 and all(c.get_ylabel() == delta_ablation.AMPLITUDE_LABEL for c in cbs)
+  titles = [ax.get_title() for ax in main if ax.get_title()]
+  assert titles[:4] == ["depth 3", "depth 4", "depth 5", "depth 6"] and "clip 0.15" in titles
+
+
+@pytest.mark.parametrize("panel", [
+    delta_ablation.panel_regions, delta_ablation.panel_lipschitz,
+    delta_ablation.panel_final_spectrum,
+    lambda ax, rec, abl: delta_ablation.panel_spectrum(ax, rec, abl, 1)])
+def test_delta_ablation_panels_draw_on_a_user_axes(panel):
+  fig, (ax, other) = plt.subplots(1, 2, figsize=(6, 2.5))
+  rec = delta_record()
+  panel(ax, rec, "clip")
+  assert (ax.lines or ax.images) and ax.get_ylabel().strip() and ax.get_xlabel().strip()
+  assert not (other.lines or other.images or other.collections)
+  # the mean leaves out the diverged seed (clip 0.1, seed 1): the line is the other two's
+  if panel is delta_ablation.panel_regions:
+    y = rec.arrays["clip/num_regions"][0][[0, 2]].mean(axis=0)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), y)
+  with pytest.raises(ValueError, match="no 'banana' ablation"):
+    panel(ax, rec, "banana")
 
 
 def test_panel_residual_refuses_a_record_without_overlay():

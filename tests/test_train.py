@@ -131,6 +131,38 @@ def test_weight_clipping():
   assert any(float(np.abs(x).max()) == pytest.approx(0.05) for x in leaves)  # clip is active
 
 
+def test_per_seed_clip_from_the_batch_equals_separate_runs():
+  """One program whose cells carry clips [0.1, 2.0] in the batch (same init key, same
+  target) = two runs with clip=0.1 and clip=2.0; and the two cells really differ."""
+  key = jax.random.split(jax.random.key(5), 1)
+  y = _targets(1)
+  kw = dict(num_steps=40, log_every=5, measure_fn=_measure, progress=False)
+  batch = {"x": X, "y": jnp.concatenate([y, y]), "clip": jnp.array([0.1, 2.0])}
+  both = train.train_seeds(_init, _loss, optax.adam(1e-2), batch, jnp.concatenate([key, key]),
+                           batch_axes={"x": None, "y": 0, "clip": 0}, clip="clip", **kw)
+  for i, c in enumerate((0.1, 2.0)):
+    alone = train.train_seeds(_init, _loss, optax.adam(1e-2), {"x": X, "y": y}, key,
+                              batch_axes={"x": None, "y": 0}, clip=c, **kw)
+    np.testing.assert_allclose(both.loss[i], alone.loss[0], rtol=1e-5, atol=1e-7)
+    jax.tree_util.tree_map(
+        lambda a, b: np.testing.assert_allclose(a[i], b[0], rtol=1e-5, atol=1e-7),
+        both.params, alone.params)
+  top = [max(float(np.abs(x[i]).max()) for x in jax.tree_util.tree_leaves(both.params))
+         for i in range(2)]
+  assert top[0] == pytest.approx(0.1) and top[1] > 0.1, top  # clip 0.1 binds, 2.0 not at 0.1
+  assert np.abs(both.loss[0] - both.loss[1]).max() > 1e-3
+
+
+def test_per_seed_clip_must_be_a_per_seed_batch_entry():
+  batch = {"x": X, "y": _targets(2), "clip": jnp.array([0.1, 2.0])}
+  keys = jax.random.split(jax.random.key(0), 2)
+  args = (_init, _loss, optax.adam(1e-2), batch, keys, 10, 5)
+  with pytest.raises(ValueError, match="names no top-level entry"):
+    train.train_seeds(*args, batch_axes={"x": None, "y": 0, "clip": 0}, clip="c")
+  with pytest.raises(ValueError, match="batch_axes 0"):
+    train.train_seeds(*args, batch_axes={"x": None, "y": 0, "clip": None}, clip="clip")
+
+
 def test_bad_arguments():
   with pytest.raises(ValueError, match="multiple of log_every"):
     _run(num_steps=42, log_every=5)

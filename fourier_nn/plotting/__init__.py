@@ -48,6 +48,7 @@ FIGURES = {
     "robustness": "robustness",
     "flower_manifold": "manifold",
     "manifold_classification": "manifold",
+    "delta_ablation": "delta_ablation",
 }
 
 STYLES = ("paper", "screen")
