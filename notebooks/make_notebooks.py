@@ -203,6 +203,8 @@ def main():
   for name, cells in NOTEBOOKS.items():
     nb = nbformat.v4.new_notebook()
     nb.cells = cells
+    for i, cell in enumerate(nb.cells):  # stable ids: a rebuild changes no unchanged cell
+      cell.id = f"{name.removesuffix('.ipynb').replace('_', '-')}-{i}"
     nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
                    "language_info": {"name": "python"}, "colab": {"provenance": []}}
     path = os.path.join(HERE, name)
