@@ -233,15 +233,12 @@ def figure(rec, style: str = "paper"):
   """
   overlay = "predicted_residual_amplitudes" in rec.arrays
   geometry = "num_regions" in rec.arrays
-  # Six grid columns: three panels of two columns in the first row, the learned function
-  # across the second, then the geometry (and the overlay) in thirds or halves.
-  mosaic = [["amp"] * 2 + ["loss"] * 2 + ["norm"] * 2, ["fn"] * 6]
-  if geometry and overlay:
-    mosaic.append(["reg"] * 2 + ["lip"] * 2 + ["res"] * 2)
-  elif geometry:
+  # Six grid columns: three panels of two columns in the first row; the learned function
+  # across the second (half of it with the overlay's residual panel); the geometry in halves.
+  mosaic = [["amp"] * 2 + ["loss"] * 2 + ["norm"] * 2,
+            ["fn"] * 3 + ["res"] * 3 if overlay else ["fn"] * 6]
+  if geometry:
     mosaic.append(["reg"] * 3 + ["lip"] * 3)
-  elif overlay:
-    mosaic[1] = ["fn"] * 3 + ["res"] * 3
   heights = [1.15] + [1] * (len(mosaic) - 1)
   fig, axd = plotting.new_figure(style, mosaic, aspect=0.31 * len(mosaic),
                                  gridspec_kw={"width_ratios": [1.15, 1.15, 1, 1, 1, 1],

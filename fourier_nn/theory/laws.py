@@ -8,7 +8,6 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
-import scipy.stats
 
 from fourier_nn.theory.flow import mode_factors
 
@@ -103,7 +102,7 @@ def fit_power_law(k: ArrayLike, t: ArrayLike, level: float = 0.95) -> PowerLawFi
   intercept = ym - p * xm
   resid = Y - intercept - p * X
   se = math.sqrt(np.sum(resid**2) / (n - 2) / sxx)
-  half = scipy.stats.t.ppf(0.5 + 0.5 * level, n - 2) * se
+  half = _t_ppf(0.5 + 0.5 * level, n - 2) * se
   return PowerLawFit(float(p), (float(p - half), float(p + half)), float(intercept))
 
 
@@ -198,7 +197,7 @@ def mean_ci(x: ArrayLike, level: float = 0.95) -> tuple[float, list[float | None
   m = float(x.mean())
   if x.size < 2:
     return m, [None, None]
-  h = scipy.stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size)
+  h = _t_ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size)
   return m, [float(m - h), float(m + h)]
 
 
@@ -243,3 +242,10 @@ def fit_exponent(k: ArrayLike, times: ArrayLike, kmin: float, kmax: float,
   fit = fit_power_law(k[use], t[use])
   return {"p": fit.p, "ci95": list(fit.ci), "intercept": fit.intercept,
           "freqs_used": k[use].tolist()}
+
+
+def _t_ppf(q: float, dof: int) -> float:
+  """Student-t quantile. scipy.stats is imported here, not at module import: it costs
+  ~1.5 s, which every script (and every bad-input run) would pay before validating."""
+  import scipy.stats  # pylint: disable=import-outside-toplevel
+  return float(scipy.stats.t.ppf(q, dof))
