@@ -7,8 +7,8 @@ init, full-batch Adam(lr 3e-4), MSE. Every 100 steps the normalised amplitude
 |DFT_z(f∘γ_L)(k_i)|/A_i. All L × seeds cells train in one compiled program
 (``cells_per_program`` bounds memory). Driver: `fourier_nn.experiments.manifold`.
 
-Command (paper: 10 seeds, 50 000 steps, 40 cells; estimated ~2 days (47 h,
-benchmarks/bench_manifold.py) on a 2-core CPU — a GPU job):
+Command (paper: 10 seeds, 50 000 steps, 40 cells; estimated 10–11 h on a quiet 2-core
+CPU from the 19 ms per cell-step of benchmarks/bench_manifold.py — a GPU job):
 
   python scripts/flower_manifold.py --config=fourier_nn/configs/flower_manifold.py \
       --workdir=runs/exp5

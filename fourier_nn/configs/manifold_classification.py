@@ -14,8 +14,8 @@ Steps are not in the paper; the authors' notebook trains its one case (k, L) = (
 for 10 000 steps, and the paper variant uses that for every cell. Seeds are not stated
 either: 5 here.
 
-Command (paper: 88 cells × 5 seeds × 10 000 steps; estimated ~4 days (103 h) on a 2-core
-CPU from benchmarks/bench_manifold.py — a GPU job):
+Command (paper: 88 cells × 5 seeds × 10 000 steps; estimated 23–24 h on a quiet 2-core
+CPU from the 19 ms per cell-step of benchmarks/bench_manifold.py — a GPU job):
 
   python scripts/manifold_classification.py \
       --config=fourier_nn/configs/manifold_classification.py --workdir=runs/exp6
@@ -26,8 +26,8 @@ seeds, 10 000 steps), ``quick`` (2 CPU cores: width 64, lr 1e-3, k ∈ {100, 200
 L ∈ {0, 10, 20} × 2 seeds, 1 500 steps), ``tiny`` (tests: 2 seeds,
 64 points, width 16, 20 steps, a 3 × 3 grid).
 
-Expected (paper Fig 9): at fixed k the accuracy rises with L. Measured with ``quick`` (373
-s training on 2 shared cores, 2026-12; seed mean over 2 seeds) for L = 0, 10, 20: k = 100
+Expected (paper Fig 9): at fixed k the accuracy rises with L. Measured with ``quick`` (56 s
+training on a quiet 2-core CPU, 373 s under load; seed mean over 2 seeds) for L = 0, 10, 20: k = 100
 0.57, 0.75, 0.92; k = 200 0.60, 0.61, 0.71; k = 300 0.51, 0.61, 0.69. (0.600 at k = 200 is
 the constant classifier: the net has not left it at L = 0, 10.) Decision maps at (200, 20):
 8 846 and 10 543 linear regions on the 200 × 200 grid.
