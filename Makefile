@@ -16,6 +16,8 @@ STAMP := $(VENV)/.installed-stamp
 FLOORS := .venv-floors
 FLOORS_STAMP := $(FLOORS)/.installed-stamp
 TEST_ENV := JAX_PLATFORMS=cpu FOURIER_NN_PROGRESS_BAR=0
+# JAX's compilation cache for the tests, per environment (tests/conftest.py: per worker)
+JAX_CACHE = FOURIER_NN_TEST_JAX_CACHE=$(CURDIR)/.jax-cache/$(1)
 
 .PHONY: venv demo test test-fast test-floors test-slow nt-parity bench clean
 
@@ -45,10 +47,10 @@ demo: venv
 	@echo "demo: record in runs/demo, figure runs/demo/figure.png"
 
 test-fast: venv
-	$(TEST_ENV) $(PY) -m pytest -q -n 2 tests
+	$(TEST_ENV) $(call JAX_CACHE,venv) $(PY) -m pytest -q -n 2 tests
 
 test-floors: $(FLOORS_STAMP)
-	$(TEST_ENV) $(FLOORS)/bin/python -m pytest -q -n 2 tests
+	$(TEST_ENV) $(call JAX_CACHE,floors) $(FLOORS)/bin/python -m pytest -q -n 2 tests
 
 # The parity tests run in their own pinned environment (neural-tangents does not import
 # on current jax); scripts/setup_nt_env.sh builds it on first use (~3 min, 1.9 GB).
@@ -58,7 +60,7 @@ nt-parity:
 test: test-fast test-floors nt-parity
 
 test-slow: venv
-	$(TEST_ENV) $(PY) -m pytest -q -m slow tests
+	$(TEST_ENV) $(call JAX_CACHE,venv) $(PY) -m pytest -q -m slow tests
 
 bench: venv
 	$(PY) -m pip install -q "torch==2.13.0" || echo "bench: torch not installed; the PyTorch comparison will be skipped"
@@ -67,7 +69,7 @@ bench: venv
 	JAX_PLATFORMS=cpu .venv-nt/bin/python benchmarks/bench_ntk.py
 
 clean:
-	rm -rf runs .pytest_cache
+	rm -rf runs .pytest_cache .jax-cache
 
 # make figures: regenerates docs/figures/ from fresh records of the quick variants
 # (records in runs/figures/; ~9 min on the shared 2-core CPU): Exp 1, Cao et al. on S⁹

@@ -336,15 +336,15 @@ def seed_geometry(model: models.MLP, params, lo: float, hi: float) -> dict[str, 
   `train.train_seeds` expects of a ``host_measure_fn`` (``lambda p, step:
   seed_geometry(model, p, lo, hi)``), so Exp 1 and A.5 follow the geometry over training
   at no cost inside the jitted step. A seed whose params are not all finite (it diverged)
-  gets -1 regions and NaN constants.
+  gets NaN for all three (the region counts are float64 for that reason).
   """
   num_seeds = int(np.shape(jax.tree_util.tree_leaves(params)[0])[0])
-  out = {"num_regions": np.zeros(num_seeds, np.int64), "lipschitz": np.zeros(num_seeds),
+  out = {"num_regions": np.zeros(num_seeds), "lipschitz": np.zeros(num_seeds),
          "lipschitz_bound": np.zeros(num_seeds)}
   for s in range(num_seeds):
     p = jax.tree_util.tree_map(lambda a, s=s: np.asarray(a)[s], params)
     if not all(np.isfinite(x).all() for x in jax.tree_util.tree_leaves(p)):
-      out["num_regions"][s], out["lipschitz"][s], out["lipschitz_bound"][s] = -1, np.nan, np.nan
+      out["num_regions"][s] = out["lipschitz"][s] = out["lipschitz_bound"][s] = np.nan
       continue
     pwl = piecewise_linear(model, p, lo, hi)
     out["num_regions"][s] = num_linear_regions(pwl)

@@ -8,7 +8,7 @@ import pytest
 import fourier_nn
 
 MODULES = sorted(m.name for m in pkgutil.walk_packages(fourier_nn.__path__, "fourier_nn.")
-                 if not m.name.startswith(("fourier_nn.configs", "fourier_nn.plotting")))
+                 if not m.name.startswith(("fourier_nn.configs.", "fourier_nn.plotting")))
 
 
 def test_the_library_has_examples():

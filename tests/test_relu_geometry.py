@@ -297,3 +297,13 @@ def test_seed_geometry_matches_per_seed_calls():
     assert g["lipschitz"][s] == rg.lipschitz(pwl)
     assert g["lipschitz_bound"][s] == rg.lipschitz_bound(model, p)
   assert len(set(g["num_regions"].tolist())) > 1 or len(set(g["lipschitz"].tolist())) > 1
+
+
+def test_seed_geometry_of_a_diverged_seed_is_nan():
+  model = models.MLP(depth=1, width=8, activation="relu", init_scheme="torch")
+  stacked = jax.vmap(lambda k: model.init(k, np.zeros((1, 1), np.float32)))(
+      jax.random.split(jax.random.key(0), 2))
+  stacked = jax.tree_util.tree_map(lambda a: np.asarray(a).copy(), stacked)
+  stacked["params"]["readout"]["kernel"][1, 0, 0] = np.nan
+  g = rg.seed_geometry(model, stacked, 0.0, 1.0)
+  assert all(np.isnan(g[k][1]) and np.isfinite(g[k][0]) for k in g), g

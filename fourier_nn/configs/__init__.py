@@ -1,0 +1,26 @@
+"""Experiment configs: one file per study, ``get_config("variant[,variant…]")``.
+
+Each file's docstring holds its command, the expected result and the CPU runtime.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+
+def parse_variants(arg: str | None, name: str, allowed: Sequence[str],
+                   default: str = "paper") -> list[str]:
+  """The comma-separated variants of ``get_config(arg)``, each checked against ``allowed``.
+
+  >>> parse_variants("quick,tiny", "x", ("paper", "quick", "tiny"))
+  ['quick', 'tiny']
+  >>> parse_variants(None, "x", ("paper",))
+  ['paper']
+
+  Raises:
+    ValueError: an unknown variant (the scripts turn it into one line).
+  """
+  variants = [v for v in (arg or default).split(",") if v]
+  for v in variants:
+    if v not in allowed:
+      raise ValueError(f"unknown variant {v!r} of {name}; choose from {tuple(allowed)}")
+  return variants

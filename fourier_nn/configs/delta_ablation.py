@@ -53,15 +53,14 @@ when the box is otherwise idle; the 30 000-step runs above took 8.6 min).
 """
 import ml_collections
 
+from fourier_nn.configs import parse_variants
+
 VARIANTS = ("paper", "quick", "tiny")
 ABLATIONS = ("depth", "width", "clip")
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
-  variants = [v for v in (arg or "paper").split(",") if v]
-  for v in variants:
-    if v not in VARIANTS:
-      raise ValueError(f"unknown variant {v!r} of delta_ablation; choose from {VARIANTS}")
+  variants = parse_variants(arg, "delta_ablation", VARIANTS, default="paper")
 
   c = ml_collections.ConfigDict()
   c.seed = 0

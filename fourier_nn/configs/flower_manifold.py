@@ -27,14 +27,13 @@ effect shows for L = 0 → 4 → 10; L = 10 and 16 are level at this scale.
 """
 import ml_collections
 
+from fourier_nn.configs import parse_variants
+
 VARIANTS = ("paper", "code", "quick", "tiny")
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
-  variants = [v for v in (arg or "paper").split(",") if v]
-  for v in variants:
-    if v not in VARIANTS:
-      raise ValueError(f"unknown variant {v!r} of flower_manifold; choose from {VARIANTS}")
+  variants = parse_variants(arg, "flower_manifold", VARIANTS, default="paper")
 
   c = ml_collections.ConfigDict()
   c.experiment = "flower_manifold"

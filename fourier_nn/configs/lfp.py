@@ -44,14 +44,13 @@ trained function to 0.018 (linear) / 0.005 (cubic).
 """
 import ml_collections
 
+from fourier_nn.configs import parse_variants
+
 VARIANTS = ("linear", "cubic", "quick", "tiny")
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
-  variants = [v for v in (arg or "linear").split(",") if v]
-  for v in variants:
-    if v not in VARIANTS:
-      raise ValueError(f"unknown variant {v!r} of lfp; choose from {VARIANTS}")
+  variants = parse_variants(arg, "lfp", VARIANTS, default="linear")
   cubic = "cubic" in variants
 
   c = ml_collections.ConfigDict()

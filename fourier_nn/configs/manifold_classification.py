@@ -34,15 +34,13 @@ the constant classifier: the net has not left it at L = 0, 10.) Decision maps at
 """
 import ml_collections
 
+from fourier_nn.configs import parse_variants
+
 VARIANTS = ("paper", "code", "quick", "tiny")
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
-  variants = [v for v in (arg or "paper").split(",") if v]
-  for v in variants:
-    if v not in VARIANTS:
-      raise ValueError(f"unknown variant {v!r} of manifold_classification; choose from "
-                       f"{VARIANTS}")
+  variants = parse_variants(arg, "manifold_classification", VARIANTS, default="paper")
 
   c = ml_collections.ConfigDict()
   c.experiment = "manifold_classification"

@@ -43,14 +43,13 @@ inputs.
 """
 import ml_collections
 
+from fourier_nn.configs import parse_variants
+
 VARIANTS = ("paper", "amps135", "piecewise", "anisotropic", "quick", "tiny")
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
-  variants = [v for v in (arg or "paper").split(",") if v]
-  for v in variants:
-    if v not in VARIANTS:
-      raise ValueError(f"unknown variant {v!r} of ntk_sphere; choose from {VARIANTS}")
+  variants = parse_variants(arg, "ntk_sphere", VARIANTS, default="paper")
   if "piecewise" in variants and "anisotropic" in variants:
     raise ValueError("ntk_sphere takes one of 'piecewise', 'anisotropic', not both")
 

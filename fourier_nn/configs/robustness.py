@@ -34,16 +34,15 @@ decreases with k. Measured (quick): k ≤ 20 stay above 0.5 up to δ = 5 (k = 5 
 """
 import ml_collections
 
+from fourier_nn.configs import parse_variants
+
 from fourier_nn.configs import spectral_bias_1d
 
 VARIANTS = ("paper", "code", "quick", "tiny")
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
-  variants = [v for v in (arg or "paper").split(",") if v]
-  for v in variants:
-    if v not in VARIANTS:
-      raise ValueError(f"unknown variant {v!r} of robustness; choose from {VARIANTS}")
+  variants = parse_variants(arg, "robustness", VARIANTS, default="paper")
 
   c = ml_collections.ConfigDict()
   c.seed = 0  # the perturbation draws; the nets and phases follow train.seed

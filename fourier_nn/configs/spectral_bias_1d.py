@@ -24,14 +24,13 @@ the true Lipschitz constant (which stays far below the bound Π‖W_l‖₂).
 """
 import ml_collections
 
+from fourier_nn.configs import parse_variants
+
 VARIANTS = ("paper", "code", "increasing", "quick", "gd", "tiny")
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
-  variants = [v for v in (arg or "paper").split(",") if v]
-  for v in variants:
-    if v not in VARIANTS:
-      raise ValueError(f"unknown variant {v!r} of spectral_bias_1d; choose from {VARIANTS}")
+  variants = parse_variants(arg, "spectral_bias_1d", VARIANTS, default="paper")
 
   c = ml_collections.ConfigDict()
   c.seed = 0

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import hashlib
 import math
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import optax
 
@@ -79,6 +80,26 @@ def seed_keys(seed: int, *names: str) -> dict[str, jax.Array]:
 def _stable_hash(name: str) -> int:
   # Python's hash() is salted per process; this is not.
   return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "little") % (2**31 - 1)
+
+
+def scalar_net(model, in_dim: int, loss: Callable[[jax.Array, jax.Array], jax.Array] | None = None):
+  """The glue of a scalar-output net for `train.train_seeds`: ``(init_fn, apply, loss_fn)``.
+
+  ``init_fn(key)`` initialises ``model`` for [·, in_dim] inputs, ``apply(params, x)`` is
+  its output [N] on x [N, in_dim], ``loss_fn(params, batch) = loss(apply(params,
+  batch["x"]), batch["y"])`` (None without a loss).
+  """
+
+  def init_fn(key):
+    return model.init(key, jnp.zeros((1, in_dim), jnp.float32))
+
+  def apply(params, x):
+    return model.apply(params, x)[:, 0]
+
+  def loss_fn(params, batch):
+    return loss(apply(params, batch["x"]), batch["y"])
+
+  return init_fn, apply, loss_fn if loss is not None else None
 
 
 def snapshot_indices(steps: np.ndarray, wanted: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:

@@ -134,33 +134,16 @@ def build(config):
 def functions(model: models.MLP, b):
   """init_fn, loss_fn, measure_fn and host_measure_fn of one architecture."""
   inv = jnp.asarray(1.0 / b["target_amp"], jnp.float32)
-  x, freqs = b["x"], b["freqs"]
+  freqs = b["freqs"]
 
-  def init_fn(key):
-    return model.init(key, x[:1])
-
-  def apply(params, xx):
-    return model.apply(params, xx)[:, 0]
-
-  def loss_fn(params, batch):
-    return LOSS(apply(params, batch["x"]), batch["y"])
+  init_fn, apply, loss_fn = common.scalar_net(model, 1, LOSS)
 
   def measure_fn(params, batch, step):
     pred = apply(params, batch["x"])
     return {"pred": pred, "amplitudes": spectrum.dft_amplitudes(pred, freqs) * inv}
 
-  def host_measure_fn(params, step):
-    # A diverged cell's weights are not finite: its geometry is NaN, the others' exact.
-    leaves = jax.tree_util.tree_leaves(params)
-    good = np.all([np.isfinite(l).reshape(l.shape[0], -1).all(axis=1) for l in leaves], axis=0)
-    if good.all():
-      return relu_geometry.seed_geometry(model, params, 0.0, 1.0)
-    geo = relu_geometry.seed_geometry(
-        model, jax.tree_util.tree_map(lambda l: l[good], params), 0.0, 1.0) if good.any() else {}
-    out = {k: np.full(good.size, np.nan) for k in ("num_regions", "lipschitz", "lipschitz_bound")}
-    for k, v in geo.items():
-      out[k][good] = v
-    return out
+  def host_measure_fn(params, step):  # a diverged cell's geometry is NaN, the others' exact
+    return relu_geometry.seed_geometry(model, params, 0.0, 1.0)
 
   return init_fn, loss_fn, measure_fn, host_measure_fn
 

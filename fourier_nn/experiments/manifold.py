@@ -136,11 +136,7 @@ def build(config):
   m = config.model
   model = models.MLP(depth=m.depth, width=m.width, init_scheme=m.init)
 
-  def apply(params, x):
-    return model.apply(params, x)[:, 0]
-
-  def init_fn(key):
-    return model.init(key, jnp.zeros((1, 2), jnp.float32))
+  init_fn, apply, _ = common.scalar_net(model, 2)
 
   if config.experiment == "flower_manifold":
     freqs = np.asarray(config.freqs, np.int64)
@@ -151,9 +147,7 @@ def build(config):
     cell_seed = np.tile(np.arange(S), len(Ls))
     batch = {"x": inputs[cell_L], "y": y[cell_seed]}
     loss = losses.get("mse")
-
-    def loss_fn(params, b):
-      return loss(apply(params, b["x"]), b["y"])
+    loss_fn = common.scalar_net(model, 2, loss)[2]
 
     def measure_fn(params, b, step):
       del step
@@ -170,9 +164,7 @@ def build(config):
     cell_seed = np.tile(np.arange(S), nk * nL)
     batch = {"x": inputs[cell_L], "y": labels[cell_k, cell_seed]}
     loss = losses.get("bce")
-
-    def loss_fn(params, b):
-      return loss(apply(params, b["x"]), b["y"])
+    loss_fn = common.scalar_net(model, 2, loss)[2]
 
     def measure_fn(params, b, step):
       del step

@@ -84,14 +84,7 @@ def build(config):
                      activation=config.model.activation, use_bias=config.model.use_bias,
                      init_scheme=config.model.init)
 
-  def init_fn(key):
-    return model.init(key, x[:1])
-
-  def apply(params, xx):
-    return model.apply(params, xx)[:, 0]
-
-  def loss_fn(params, batch):
-    return LOSS(apply(params, batch["x"]), batch["y"])
+  init_fn, apply, loss_fn = common.scalar_net(model, 1, LOSS)
 
   inv_amps = jnp.asarray(1.0 / amps, jnp.float32)
   num_layers = config.model.depth + 1
