@@ -116,8 +116,8 @@ plt.show()'''),
            "petals; **Exp 6** — binary classification of sin(2πkz) on that manifold. Every "
            "setting that keeps shapes (seeds, petals L, (k, L) cells, clip values) is one "
            "axis of one compiled program.\n\n"
-           + RUNTIME.format(cpu="The four quick variants together take about 10 min on a quiet "
-                            "2-core CPU (measured 13 + 6 + 2.5 + 6 min on a loaded one).")),
+           + RUNTIME.format(cpu="The four quick variants together took 13 + 6 + 2.5 + 6 min on a "
+                            "loaded 2-core CPU (about 10 min on a quiet one, estimated).")),
         code(INSTALL),
         code(SETUP),
         code('''import importlib
