@@ -107,9 +107,20 @@ def mlp_empirical_ntk_fn(model: Any, *, chunk_size: Optional[int] = None
     n1, n2 = x1.shape[0], x2.shape[0]
     if n1 == 0 or n2 == 0:
       return jnp.zeros((n1, n2), params_dtype(params))
-    return program(params, x1, None if symmetric else x2)
+    if not symmetric:
+      return program(params, x1, x2)
+    # Mirrored in a program of its own, from the materialised Θ: inside `program` XLA
+    # (jax 0.5.0 on an AMD EPYC) fused the dots into the symmetrisation and computed the
+    # two triangles by two code paths, 1 ulp apart, though the jaxpr is symmetric.
+    return _mirror_upper(program(params, x1, None))
 
   return ntk_fn
+
+
+@jax.jit
+def _mirror_upper(theta: jax.Array) -> jax.Array:
+  """Θ with its lower triangle replaced by the upper one's mirror image (exactly symmetric)."""
+  return jnp.triu(theta) + jnp.triu(theta, 1).T
 
 
 def mlp_empirical_ntk(
