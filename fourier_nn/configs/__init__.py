@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import ml_collections
+
 
 def parse_variants(arg: str | None, name: str, allowed: Sequence[str],
                    default: str = "paper") -> list[str]:
@@ -24,3 +26,14 @@ def parse_variants(arg: str | None, name: str, allowed: Sequence[str],
     if v not in allowed:
       raise ValueError(f"unknown variant {v!r} of {name}; choose from {tuple(allowed)}")
   return variants
+
+
+def rahaman_mlp(depth: int = 5, width: int = 256) -> ml_collections.ConfigDict:
+  """``model`` block of Rahaman et al.'s net: ``depth`` hidden ReLU layers of ``width``
+  (5 × 256 = the paper's "6-layer, 256 wide"), PyTorch nn.Linear default init as the
+  authors used."""
+  m = ml_collections.ConfigDict()
+  m.depth = depth
+  m.width = width
+  m.init = "torch"
+  return m

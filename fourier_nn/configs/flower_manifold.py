@@ -27,7 +27,7 @@ effect shows for L = 0 → 4 → 10; L = 10 and 16 are level at this scale.
 """
 import ml_collections
 
-from fourier_nn.configs import parse_variants
+from fourier_nn.configs import parse_variants, rahaman_mlp
 
 VARIANTS = ("paper", "code", "quick", "tiny")
 
@@ -43,10 +43,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   c.Ls = (0, 4, 10, 16)
   c.freqs = tuple(range(20, 220, 20))
 
-  c.model = ml_collections.ConfigDict()
-  c.model.depth = 5
-  c.model.width = 256
-  c.model.init = "torch"  # the authors used PyTorch nn.Linear defaults
+  c.model = rahaman_mlp()
 
   c.optimizer = "adam"
   c.lr = 3e-4

@@ -34,7 +34,7 @@ the constant classifier: the net has not left it at L = 0, 10.) Decision maps at
 """
 import ml_collections
 
-from fourier_nn.configs import parse_variants
+from fourier_nn.configs import parse_variants, rahaman_mlp
 
 VARIANTS = ("paper", "code", "quick", "tiny")
 
@@ -50,10 +50,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   c.ks = tuple(range(50, 450, 50))
   c.Ls = tuple(range(0, 22, 2))
 
-  c.model = ml_collections.ConfigDict()
-  c.model.depth = 5
-  c.model.width = 256
-  c.model.init = "torch"
+  c.model = rahaman_mlp()
 
   c.optimizer = "adam"
   c.lr = 3e-4
