@@ -12,7 +12,9 @@ Shapes: inputs are [N, d]; targets [N] (or [S, N] when they differ per seed).
   `unit_normalize`;
 * the LFP's few 1-D points: `lfp_points`, `interval_grid`;
 * Rahaman's flower manifold (Exp 5, 6): `flower_manifold` γ_L(z) ∈ R², `flower_radius`,
-  `sine_labels` (sin(2πkz + φ) > 0 in {0, 1}), `square_grid` (the decision-map grid).
+  `sine_labels` (sin(2πkz + φ) > 0 in {0, 1}), `square_grid` (the decision-map grid);
+* real data that ships with a package (the default of every real-data experiment):
+  `digits` (scikit-learn's 8×8 digits), `two_classes` (a binary task with labels ±1).
 """
 from __future__ import annotations
 
@@ -245,3 +247,44 @@ def interval_grid(x: np.ndarray, margin: float, num: int) -> tuple[np.ndarray, n
   grid = np.linspace(x[0] - margin, x[-1] + margin, num)
   grid = np.unique(np.concatenate([grid, x]))  # knots on the grid: exact range ends
   return grid, (grid >= x[0]) & (grid <= x[-1])
+
+
+def digits(classes: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+  """scikit-learn's 8×8 handwritten digits (1 797 images, shipped with the package).
+
+  Args:
+    classes: keep only these digit classes (in file order); None keeps all ten.
+
+  Returns:
+    x [N, 64] float32 in [0, 1] (grey levels 0…16 divided by 16), labels [N] int64.
+  """
+  from sklearn.datasets import load_digits  # lazy: scikit-learn costs ~1 s to import
+
+  bunch = load_digits()
+  x = np.asarray(bunch.data, np.float32) / 16.0
+  labels = np.asarray(bunch.target, np.int64)
+  if classes is not None:
+    classes = [int(c) for c in classes]
+    bad = [c for c in classes if not 0 <= c <= 9]
+    if bad or not classes:
+      raise ValueError(f"classes={classes} must be digits in 0..9")
+    keep = np.isin(labels, classes)
+    x, labels = x[keep], labels[keep]
+  return x, labels
+
+
+def two_classes(x: ArrayLike, labels: ArrayLike, negative: int, positive: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+  """The binary task of two classes (Rahaman Exp 3: MNIST 3 → −1, 8 → +1).
+
+  Returns:
+    x [M, ...] of the samples whose label is ``negative`` or ``positive`` (order kept), and
+    y [M] float32 in {−1, +1}.
+  """
+  x, labels = np.asarray(x), np.asarray(labels)
+  if negative == positive:
+    raise ValueError(f"negative={negative} and positive={positive} must differ")
+  keep = (labels == negative) | (labels == positive)
+  if not keep.any():
+    raise ValueError(f"no sample has label {negative} or {positive}")
+  return x[keep], np.where(labels[keep] == positive, 1.0, -1.0).astype(np.float32)

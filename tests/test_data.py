@@ -128,3 +128,25 @@ def test_sine_labels_and_square_grid():
   pts = data.square_grid_points(1.6, 5)
   assert pts.shape == (25, 2)
   np.testing.assert_allclose(pts[7], [gx[2], gy[1]])  # row-major: i·G + j = (x_j, y_i)
+
+
+def test_digits_are_the_shipped_images_scaled_to_unit_range():
+  from sklearn.datasets import load_digits
+  x, labels = data.digits()
+  raw = load_digits()
+  assert x.shape == (1797, 64) and x.dtype == np.float32
+  np.testing.assert_array_equal(x * 16, raw.data)
+  np.testing.assert_array_equal(labels, raw.target)
+  x38, l38 = data.digits(classes=(3, 8))
+  assert set(l38) == {3, 8} and len(l38) == np.isin(raw.target, (3, 8)).sum()
+  with pytest.raises(ValueError, match="0..9"):
+    data.digits(classes=(3, 10))
+
+
+def test_two_classes_maps_negative_to_minus_one_and_keeps_order():
+  x = np.arange(6.0)[:, None]
+  xb, y = data.two_classes(x, np.array([3, 1, 8, 3, 8, 2]), negative=3, positive=8)
+  np.testing.assert_array_equal(xb[:, 0], [0, 2, 3, 4])
+  np.testing.assert_array_equal(y, [-1, 1, -1, 1])
+  with pytest.raises(ValueError, match="no sample"):
+    data.two_classes(x, np.zeros(6, int), 3, 8)
