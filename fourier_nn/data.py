@@ -14,7 +14,9 @@ Shapes: inputs are [N, d]; targets [N] (or [S, N] when they differ per seed).
 * Rahaman's flower manifold (Exp 5, 6): `flower_manifold` γ_L(z) ∈ R², `flower_radius`,
   `sine_labels` (sin(2πkz + φ) > 0 in {0, 1}), `square_grid` (the decision-map grid);
 * real data that ships with a package (the default of every real-data experiment):
-  `digits` (scikit-learn's 8×8 digits), `two_classes` (a binary task with labels ±1).
+  `digits` (scikit-learn's 8×8 digits), `two_classes` (a binary task with labels ±1);
+  `load_images(name, data_dir)` is the one entry point of every real-data experiment
+  (digits by default; MNIST and CIFAR-10 from a local directory).
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from fourier_nn import theory
 
 AMPLITUDE_PROFILES = ("equal", "increasing")
 SPHERE_INPUTS = ("uniform", "piecewise", "anisotropic")
+REAL_DATASETS = ("digits", "mnist", "cifar10")
 
 
 def uniform_grid(n: int, dtype=jnp.float32) -> jax.Array:
@@ -288,3 +291,28 @@ def two_classes(x: ArrayLike, labels: ArrayLike, negative: int, positive: int
   if not keep.any():
     raise ValueError(f"no sample has label {negative} or {positive}")
   return x[keep], np.where(labels[keep] == positive, 1.0, -1.0).astype(np.float32)
+
+
+def load_images(name: str, data_dir: str | None = None, classes: Sequence[int] | None = None,
+                flatten: bool = True) -> tuple[np.ndarray, np.ndarray]:
+  """The training images of a real dataset, pixels in [0, 1], in file order.
+
+  Args:
+    name: one of `REAL_DATASETS`: "digits" (shipped with scikit-learn, no ``data_dir``),
+      "mnist" or "cifar10" (read from ``data_dir``; nothing is downloaded).
+    data_dir: the local directory of MNIST / CIFAR-10.
+    classes: keep only these classes (None: all ten).
+    flatten: x [N, D] if True, else images [N, H, W, C] (digits 8×8×1, MNIST 28×28×1,
+      CIFAR-10 32×32×3).
+
+  Returns:
+    x float32, labels [N] int64.
+  """
+  if name not in REAL_DATASETS:
+    raise ValueError(f"dataset={name!r} is not supported; choose one of {REAL_DATASETS}")
+  if name == "digits":
+    x, labels = digits(classes)
+    if not flatten:
+      x = x.reshape(-1, 8, 8, 1)
+    return x, labels
+  raise NotImplementedError(f"dataset={name!r}: the local-file loader is not written yet")
