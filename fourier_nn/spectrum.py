@@ -3,7 +3,8 @@
 * `dft_amplitudes` — single-sided DFT amplitudes on a uniform grid (Rahaman et al. 2019).
 * `nudft` — non-uniform DFT along a direction (Xu, Zhang, Luo et al., projection method).
 * `filtered_errors` — Gaussian low/high filtering errors (F-Principle, filtering method).
-* `relative_error` — Δ_F(k) = |ĥ_k − ŷ_k| / |ŷ_k|.
+* `relative_error` — Δ_F(k), the slides' complex |ĥ_k − ŷ_k| / |ŷ_k| or the authors'
+  magnitude form; `spectrum_peaks` — the bins at which Δ_F is read.
 
 All functions are pure jax.numpy and may be called inside jit (frequency arguments are
 static: they are checked eagerly, in Python, so bad frequencies fail with a clear message
@@ -97,10 +98,41 @@ def first_principal_component(x: ArrayLike) -> jax.Array:
   return vt[0]
 
 
-def relative_error(h_hat: ArrayLike, y_hat: ArrayLike) -> jax.Array:
-  """Δ_F(k) = |ĥ_k − ŷ_k| / |ŷ_k|, elementwise (Xu, Zhang, Luo et al.)."""
+DELTA_F_KINDS = ("complex", "magnitude")
+
+
+def relative_error(h_hat: ArrayLike, y_hat: ArrayLike, kind: str = "complex",
+                   eps: float = 1e-5) -> jax.Array:
+  """Δ_F(k), elementwise (Xu, Zhang, Luo et al.).
+
+  kind="complex" (the slides): |ĥ_k − ŷ_k| / |ŷ_k|.
+  kind="magnitude" (the authors' code, ``f_principle.py``): ||ĥ_k| − |ŷ_k|| / (eps + |ŷ_k|);
+  blind to phase errors, so it can only be smaller than the complex form (up to eps).
+  """
   h_hat, y_hat = jnp.asarray(h_hat), jnp.asarray(y_hat)
-  return jnp.abs(h_hat - y_hat) / jnp.abs(y_hat)
+  if kind == "complex":
+    return jnp.abs(h_hat - y_hat) / jnp.abs(y_hat)
+  if kind == "magnitude":
+    return jnp.abs(jnp.abs(h_hat) - jnp.abs(y_hat)) / (eps + jnp.abs(y_hat))
+  raise ValueError(f"delta_f={kind!r} is not supported; choose one of {DELTA_F_KINDS}")
+
+
+def spectrum_peaks(amplitudes: ArrayLike, num_peaks: int, max_bin: int | None = None) -> np.ndarray:
+  """The first ``num_peaks`` local maxima of a 1-D spectrum (host-side, NumPy).
+
+  A bin k (0 < k < len − 1) is a peak if |a_k| > |a_{k−1}| and |a_k| ≥ |a_{k+1}|, as the
+  authors' ``f_principle.py`` picks them from |DFT(y)|/n; only bins below ``max_bin`` count.
+
+  Returns:
+    [≤ num_peaks] int bins, increasing.
+  """
+  a = np.abs(np.asarray(amplitudes))
+  if a.ndim != 1:
+    raise ValueError(f"amplitudes must be 1-D, got shape {a.shape}")
+  a = a[:max_bin] if max_bin is not None else a
+  k = np.arange(1, len(a) - 1)
+  peaks = k[(a[1:-1] > a[:-2]) & (a[1:-1] >= a[2:])]
+  return peaks[:num_peaks]
 
 
 def gaussian_filter_matrix(x: ArrayLike, delta: float) -> jax.Array:

@@ -92,3 +92,25 @@ def test_filtered_errors_limits():
 def test_relative_error():
   np.testing.assert_allclose(spectrum.relative_error(jnp.array([1.0 + 1j]), jnp.array([2.0 + 0j])),
                              [np.sqrt(2) / 2], rtol=1e-6)
+
+
+def test_relative_error_magnitude_form_ignores_phase():
+  y_hat = jnp.array([2.0 + 0j, 1.0 + 0j])
+  h_hat = jnp.array([2.0j, 0.5 + 0j])  # right magnitude, wrong phase; half the magnitude
+  np.testing.assert_allclose(spectrum.relative_error(h_hat, y_hat, "magnitude"),
+                             [0.0, 0.5 / (1 + 1e-5)], rtol=1e-6)
+  np.testing.assert_allclose(spectrum.relative_error(h_hat, y_hat, "complex"),
+                             [np.sqrt(8) / 2, 0.5], rtol=1e-6)
+  with pytest.raises(ValueError, match="delta_f='abs'"):
+    spectrum.relative_error(h_hat, y_hat, "abs")
+
+
+def test_spectrum_peaks_of_the_authors_1d_target():
+  # f_principle.py: y = sin x + 2 sin 3x + 3 sin 5x on linspace(-5, 5, 101)
+  x = np.linspace(-5, 5, 101)
+  y = np.sin(x) + 2 * np.sin(3 * x) + 3 * np.sin(5 * x)
+  amp = np.abs(np.fft.fft(y)) / len(y)
+  peaks = spectrum.spectrum_peaks(amp, 4, max_bin=40)
+  # frequency f (rad) sits at bin f·L/(2π) with L = 101·0.1: 1.6, 4.8, 8.0 → peaks near them
+  np.testing.assert_array_equal(peaks[:3], [2, 5, 8])
+  assert spectrum.spectrum_peaks([0, 1, 0, 2, 0], 5).tolist() == [1, 3]
