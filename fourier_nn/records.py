@@ -9,13 +9,18 @@ Layout of a record directory::
   summary.json    the run's headline numbers
   params.npz      (schema 2, optional) final params of every seed: the params pytree
                   flattened to keys like "params/Dense_0/kernel", each leaf [S, ...]
-  record.json     manifest written LAST: schema_version, file names, sizes, sha256
+  record.json     manifest written LAST: schema_version, file names, sizes, sha256, and
+                  (schema 3) every array's shape and dtype
 
 Every file is first written into a private staging directory inside the workdir and moved
 into place with `os.replace`; the manifest is removed before and written after the moves.
 `load_record` accepts a directory only if its manifest exists and every file matches it, so
 a crash at any point leaves either the previous complete record or none. Schema-1 records
-(no params.npz) still load; their ``Record.params`` is None.
+(no params.npz) still load; their ``Record.params`` is None. Reading names the file and
+what is wrong with it (not JSON, not a zip, an array whose shape or dtype differs from the
+manifest, a foreign file that is no record manifest), as one `RecordError` (a ValueError);
+a figure that asks a loaded record for an array, summary or config key it does not hold
+gets a `MissingKey` naming the file and the keys it does hold.
 
 `Workdir` is the one object an experiment driver uses: it validates the directory (refuses
 to overwrite a record unless asked to), cleans what killed runs left, names the checkpoint
@@ -45,8 +50,8 @@ from fourier_nn import fileio
 MANIFEST = "record.json"
 FILES = ("config.json", "metrics.jsonl", "arrays.npz", "summary.json")  # in every record
 PARAMS_FILE = "params.npz"  # schema >= 2, only when params were given
-SCHEMA_VERSION = 2
-READABLE_SCHEMAS = (1, 2)
+SCHEMA_VERSION = 3  # 3: the manifest lists every array's shape and dtype
+READABLE_SCHEMAS = (1, 2, 3)
 # Files of a workdir that are checkpoints (removed by `Workdir` when a run starts afresh and
 # after the record is written). "group_*.npz" are the finished-group files of older
 # ntk_circle runs.
@@ -201,7 +206,9 @@ def _write_record(path: str, config: Any, metrics: Iterable[Mapping[str, Any]],
         os.fsync(f.fileno())
     manifest = {"schema_version": SCHEMA_VERSION,
                 "files": {n: {"bytes": os.path.getsize(os.path.join(staging, n)),
-                              "sha256": _sha256(os.path.join(staging, n))} for n in names}}
+                              "sha256": _sha256(os.path.join(staging, n))} for n in names},
+                "arrays": {k: {"shape": list(np.shape(v)), "dtype": np.asarray(v).dtype.str}
+                           for k, v in arrays.items()}}
     # From here the old record (if any) stops being valid until the new manifest lands.
     if os.path.exists(os.path.join(path, MANIFEST)):
       os.remove(os.path.join(path, MANIFEST))
@@ -269,59 +276,130 @@ def has_record(workdir: str) -> bool:
   return os.path.exists(os.path.join(workdir, MANIFEST))
 
 
+class RecordError(ValueError):
+  """A record file that cannot be read as what the manifest says it is (names the file)."""
+
+
+class MissingKey(KeyError, ValueError):
+  """A key a loaded record does not hold; the message names the file and what it holds."""
+
+  def __str__(self) -> str:  # KeyError would quote the message
+    return str(self.args[0]) if self.args else ""
+
+
+class _Section(dict):
+  """A dict read from one record file: a missing key raises `MissingKey` naming the file."""
+
+  def __init__(self, data: Mapping[str, Any], path: str):
+    super().__init__({k: _Section(v, path) if type(v) is dict else v for k, v in data.items()})
+    self._path = path
+
+  def __missing__(self, key):
+    held = ", ".join(sorted(map(str, self))[:20]) + (", …" if len(self) > 20 else "")
+    raise MissingKey(f"{self._path} has no {key!r} (it holds: {held or 'nothing'}); "
+                     "is it a record of another experiment or an older fourier_nn?")
+
+  def __reduce__(self):  # pickles and deep-copies as a plain dict
+    return (dict, (dict(self),))
+
+
+def _read_json(path: str, what: str = "JSON", lines: bool = False) -> Any:
+  try:
+    with open(path) as f:
+      if lines:
+        return [json.loads(line) for line in f if line.strip()]
+      return json.load(f)
+  except (json.JSONDecodeError, UnicodeDecodeError) as e:
+    raise RecordError(f"{path}: not valid {what} ({e})") from None
+
+
+def _read_npz(path: str) -> dict[str, np.ndarray]:
+  import zipfile
+  try:
+    with np.load(path, allow_pickle=False) as z:
+      return {k: z[k] for k in z.files}
+  except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as e:
+    raise RecordError(f"{path}: not a readable .npz archive ({type(e).__name__}: {e})") from None
+
+
 def _read_manifest(workdir: str) -> dict:
   man_path = os.path.join(workdir, MANIFEST)
   if not os.path.exists(man_path):
     raise FileNotFoundError(f"no complete record in {workdir!r} (missing {MANIFEST})")
-  with open(man_path) as f:
-    manifest = json.load(f)
+  manifest = _read_json(man_path, "JSON (a record manifest)")
+  files = manifest.get("files") if isinstance(manifest, dict) else None
+  if not isinstance(files, dict) or not all(
+      isinstance(m, dict) and {"bytes", "sha256"} <= set(m) for m in files.values()):
+    raise RecordError(f"{man_path}: not a fourier_nn record manifest (needs 'schema_version' "
+                      "and 'files' with bytes and sha256 per file)")
   version = manifest.get("schema_version")
   if version not in READABLE_SCHEMAS:
-    raise ValueError(f"record in {workdir!r} has schema_version={version!r}; this fourier_nn "
-                     f"reads {list(READABLE_SCHEMAS)}")
+    raise RecordError(f"record in {workdir!r} has schema_version={version!r}; this fourier_nn "
+                      f"reads {list(READABLE_SCHEMAS)}")
+  missing = [n for n in FILES if n not in files]
+  if missing:
+    raise RecordError(f"{man_path}: the manifest lists no {', '.join(missing)}")
   return manifest
 
 
 def _check_file(workdir: str, name: str, meta: Mapping[str, Any], verify: bool) -> str:
   p = os.path.join(workdir, name)
-  if not os.path.exists(p) or os.path.getsize(p) != meta["bytes"] or (
-      verify and _sha256(p) != meta["sha256"]):
-    raise ValueError(f"record in {workdir!r} is inconsistent: {name} does not match {MANIFEST}")
+  if not os.path.exists(p):
+    raise RecordError(f"record in {workdir!r} is inconsistent: {name} is missing")
+  if os.path.getsize(p) != meta["bytes"] or (verify and _sha256(p) != meta["sha256"]):
+    raise RecordError(f"record in {workdir!r} is inconsistent: {name} does not match "
+                      f"{MANIFEST} (size {os.path.getsize(p)} vs {meta['bytes']} bytes, or "
+                      "its checksum: modified or truncated after writing)")
   return p
 
 
+def _check_arrays(path: str, arrays: Mapping[str, np.ndarray], expected: Mapping[str, Any]):
+  """Schema 3: the arrays are exactly those the manifest lists, with its shapes and dtypes."""
+  if set(arrays) != set(expected):
+    extra, lost = sorted(set(arrays) - set(expected)), sorted(set(expected) - set(arrays))
+    raise RecordError(f"{path}: arrays differ from {MANIFEST} (missing {lost}, unexpected "
+                      f"{extra})")
+  for k, meta in expected.items():
+    a = arrays[k]
+    if list(a.shape) != list(meta["shape"]) or a.dtype.str != meta["dtype"]:
+      raise RecordError(f"{path}: array {k!r} has shape {list(a.shape)} {a.dtype.str}; "
+                        f"{MANIFEST} says {list(meta['shape'])} {meta['dtype']}")
+
+
 def _read_params(path: str) -> dict[str, Any]:
-  with np.load(path) as z:
-    return unflatten_params({k: z[k] for k in z.files})
+  return unflatten_params(_read_npz(path))
 
 
 def load_record(workdir: str, verify: bool = True) -> Record:
-  """Loads the record in ``workdir`` (schema 1 or 2).
+  """Loads the record in ``workdir`` (schema 1, 2 or 3).
 
   Raises:
     FileNotFoundError: no complete record there (no manifest: never written or interrupted).
-    ValueError: files do not match the manifest (modified or truncated after writing), or
-      an unknown schema version.
+    RecordError (a ValueError): a file does not match the manifest (modified or truncated
+      after writing), cannot be parsed, or holds arrays of other shapes than the manifest
+      lists; a foreign manifest; an unknown schema version. The message names the file.
   """
   manifest = _read_manifest(workdir)
   for name, meta in manifest["files"].items():
     _check_file(workdir, name, meta, verify)
-  with open(os.path.join(workdir, "config.json")) as f:
-    config = json.load(f)
-  with open(os.path.join(workdir, "metrics.jsonl")) as f:
-    metrics = [json.loads(line) for line in f if line.strip()]
-  with np.load(os.path.join(workdir, "arrays.npz")) as z:
-    arrays = {k: z[k] for k in z.files}
-  with open(os.path.join(workdir, "summary.json")) as f:
-    summary = json.load(f)
-  params = (_read_params(os.path.join(workdir, PARAMS_FILE))
-            if PARAMS_FILE in manifest["files"] else None)
+  path = lambda name: os.path.join(workdir, name)  # noqa: E731
+  config = _read_json(path("config.json"))
+  metrics = _read_json(path("metrics.jsonl"), "JSON lines", lines=True)
+  arrays = _read_npz(path("arrays.npz"))
+  summary = _read_json(path("summary.json"))
+  for name, obj in (("config.json", config), ("summary.json", summary)):
+    if not isinstance(obj, dict):
+      raise RecordError(f"{path(name)}: expected a JSON object, found {type(obj).__name__}")
+  if "arrays" in manifest:
+    _check_arrays(path("arrays.npz"), arrays, manifest["arrays"])
+  params = (_read_params(path(PARAMS_FILE)) if PARAMS_FILE in manifest["files"] else None)
   prov = None
   if PROVENANCE_FILE in manifest["files"]:
-    with open(os.path.join(workdir, PROVENANCE_FILE)) as f:
-      prov = json.load(f)
-  return Record(workdir=workdir, config=config, metrics=metrics, arrays=arrays,
-                summary=summary, params=params, provenance=prov)
+    prov = _read_json(path(PROVENANCE_FILE))
+  return Record(workdir=workdir, config=_Section(config, path("config.json")),
+                metrics=metrics, arrays=_Section(arrays, path("arrays.npz")),
+                summary=_Section(summary, path("summary.json")), params=params,
+                provenance=prov)
 
 
 def load_params(workdir_or_record: str | os.PathLike | Record, verify: bool = True) -> dict:

@@ -36,8 +36,16 @@ def main(argv):
     if fmt not in fileio.FIGURE_FORMATS:  # before loading anything
       raise ValueError(f"--out={out!r}: the suffix must be one of "
                        f"{', '.join('.' + f for f in fileio.FIGURE_FORMATS)}")
-    rec = records.load_record(_WORKDIR.value)
-    plotting.save_figure(plotting.figure_for(rec, style=_STYLE.value), out)
+    rec = records.load_record(_WORKDIR.value)  # a damaged file: one line naming it
+    try:
+      fig = plotting.figure_for(rec, style=_STYLE.value)
+    except (KeyError, AttributeError, TypeError, IndexError) as e:  # content of another shape
+      if isinstance(e, ValueError):  # records.MissingKey names the file already
+        raise
+      raise ValueError(f"record in {_WORKDIR.value!r} cannot be drawn as a "
+                       f"{rec.summary.get('experiment')!r} figure ({type(e).__name__}: {e}); "
+                       "is it from another fourier_nn version?") from None
+    plotting.save_figure(fig, out)
     logging.info("plot: wrote %s", out)
 
   cli.run_or_exit(plot, "plot")

@@ -1,5 +1,6 @@
 """Every script, every kind of bad input: one line naming the key, the value and what is
 allowed; a non-zero exit; nothing written. One parametrised test over all scripts."""
+import json
 import os
 
 import numpy as np
@@ -119,6 +120,40 @@ def test_unwritable_workdir_fails_cleanly(tmp_path):
 def test_plot_without_record_fails_cleanly(tmp_path):
   r = run_script("plot.py", f"--workdir={tmp_path}")
   assert_one_line_error(r, "plot", "no complete record")
+
+
+@pytest.mark.parametrize("damage, match", [
+    ("manifest", "record.json: not valid JSON"),
+    ("foreign", "arrays.npz has no 'diverged' (it holds: x)"),
+    ("arrays", "arrays.npz: not a readable .npz archive"),
+])
+def test_plot_of_a_damaged_or_foreign_record_names_the_file(tmp_path, damage, match):
+  wd = tmp_path / "r"
+  records.save_record(str(wd), {"x": 1}, [], {"x": np.zeros(2)},
+                      {"experiment": "spectral_bias_1d"})
+  if damage == "manifest":
+    (wd / records.MANIFEST).write_text("{")
+  elif damage == "arrays":  # truncated, re-checksummed so only the parse can tell
+    man = json.loads((wd / records.MANIFEST).read_text())
+    data = (wd / "arrays.npz").read_bytes()[:40]
+    (wd / "arrays.npz").write_bytes(data)
+    man["files"]["arrays.npz"] = {"bytes": len(data),
+                                  "sha256": records._sha256(str(wd / "arrays.npz"))}
+    (wd / records.MANIFEST).write_text(json.dumps(man))
+  r = run_script("plot.py", f"--workdir={wd}")
+  assert_one_line_error(r, "plot", match)
+  assert not (wd / "figure.png").exists()
+
+
+def test_plot_draws_a_record_whose_seeds_all_diverged(tmp_path):
+  wd = tmp_path / "div"
+  loss = np.array([[1.5, 3e4, np.inf, np.nan], [1.4, np.nan, np.nan, np.nan]])
+  records.save_record(str(wd), {"x": 1}, [], {
+      "loss": loss, "steps": np.arange(4), "diverged": np.ones(2, bool)},
+      {"experiment": "spectral_bias_1d"})
+  r = run_script("plot.py", f"--workdir={wd}")
+  assert r.returncode == 0, r.stderr[-2000:]
+  assert (wd / "figure.png").stat().st_size > 1000
 
 
 @pytest.mark.parametrize("name", sorted(SCRIPTS))

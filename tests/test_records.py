@@ -220,7 +220,7 @@ def test_params_roundtrip_with_flax_mlp(tmp_path):
   assert records.PARAMS_FILE in os.listdir(d)
   with open(os.path.join(d, records.MANIFEST)) as f:
     manifest = json.load(f)
-  assert manifest["schema_version"] == 2 and records.PARAMS_FILE in manifest["files"]
+  assert manifest["schema_version"] == 3 and records.PARAMS_FILE in manifest["files"]
   with np.load(os.path.join(d, records.PARAMS_FILE)) as z:
     # One key per leaf, "/"-joined path (e.g. "params/hidden_0/dense/kernel"), seed axis first.
     want = {"/".join(k.key for k in path)
@@ -331,3 +331,77 @@ def test_resume_continues_only_the_same_run(tmp_path):
   _touch(tmp_path / "old" / "checkpoint.npz")  # a checkpoint with no saved config
   with pytest.raises(ValueError, match="cannot prove"):
     records.Workdir(str(tmp_path / "old"), resume=True, config=cfg)
+
+
+def _saved(tmp_path):
+  d = tmp_path / "r"
+  records.Workdir(str(d)).save(**ARGS)
+  return d
+
+
+def test_manifest_lists_array_shapes_and_a_mismatch_names_the_file(tmp_path):
+  d = _saved(tmp_path)
+  manifest = json.loads((d / records.MANIFEST).read_text())
+  rec = records.load_record(str(d))
+  assert manifest["arrays"] == {k: {"shape": list(v.shape), "dtype": v.dtype.str}
+                                for k, v in rec.arrays.items()}
+  # A manifest that lies about a shape (the checksums still agree): caught without verify.
+  name = sorted(manifest["arrays"])[0]
+  manifest["arrays"][name]["shape"] = [7, 7]
+  (d / records.MANIFEST).write_text(json.dumps(manifest))
+  with pytest.raises(records.RecordError, match=rf"arrays.npz: array '{name}' has shape"):
+    records.load_record(str(d))
+
+
+@pytest.mark.parametrize("damage, match", [
+    ("manifest_not_json", r"record.json: not valid JSON"),
+    ("manifest_foreign", r"record.json: not a fourier_nn record manifest"),
+    ("config_not_json", r"config.json: not valid JSON"),
+    ("arrays_not_zip", r"arrays.npz: not a readable .npz archive"),
+    ("summary_a_list", r"summary.json: expected a JSON object"),
+    ("file_missing", r"metrics.jsonl is missing"),
+])
+def test_damaged_records_name_the_file(tmp_path, damage, match):
+  """Each damage (re-checksummed, so only the parse can catch it) is one RecordError
+  naming the file; verify=False takes the same path."""
+  d = _saved(tmp_path)
+  manifest = json.loads((d / records.MANIFEST).read_text())
+
+  def rewrite(name, data: bytes):
+    (d / name).write_bytes(data)
+    manifest["files"][name] = {"bytes": len(data), "sha256": records._sha256(str(d / name))}
+    (d / records.MANIFEST).write_text(json.dumps(manifest))
+
+  if damage == "manifest_not_json":
+    (d / records.MANIFEST).write_text('{"schema_version": 3, "files": ')
+  elif damage == "manifest_foreign":
+    (d / records.MANIFEST).write_text('{"name": "some other tool", "version": 3}')
+  elif damage == "config_not_json":
+    rewrite("config.json", b"{not json")
+  elif damage == "arrays_not_zip":
+    rewrite("arrays.npz", b"PK\x03\x04 truncated")
+  elif damage == "summary_a_list":
+    rewrite("summary.json", b"[1, 2]")
+  elif damage == "file_missing":
+    os.remove(d / "metrics.jsonl")
+  for verify in (True, False):
+    with pytest.raises(records.RecordError, match=match):
+      records.load_record(str(d), verify=verify)
+
+
+def test_missing_keys_of_a_loaded_record_name_the_file(tmp_path):
+  rec = records.load_record(str(_saved(tmp_path)))
+  with pytest.raises(records.MissingKey, match=r"arrays.npz has no 'amplitudes' \(it holds: "):
+    rec.arrays["amplitudes"]
+  with pytest.raises(KeyError):  # still a KeyError for code that catches one
+    rec.summary["nope"]
+  with pytest.raises(ValueError, match=r"config.json has no 'depth'"):
+    rec.config["depth"]
+  nested = records._Section({"model": {"width": 3}}, "c.json")
+  with pytest.raises(records.MissingKey, match=r"c.json has no 'depth' \(it holds: width\)"):
+    nested["model"]["depth"]
+  assert rec.summary.get("nope") is None and "nope" not in rec.arrays
+  import copy
+  import pickle
+  assert type(pickle.loads(pickle.dumps(rec.summary))) is dict
+  assert copy.deepcopy(rec.config) == rec.config

@@ -357,11 +357,50 @@ def save_figure(fig, path: str, dpi: float | None = None) -> str:
     return fileio.savefig_atomic(fig, path, **kw)
 
 
+def all_diverged(rec) -> bool:
+  """True if the record flags every seed (pair, cell) as diverged."""
+  div = rec.arrays.get("diverged")
+  return div is not None and np.size(div) > 0 and bool(np.all(div))
+
+
+def diverged_figure(rec, style: str = "paper"):  # pylint: disable=redefined-outer-name
+  """The figure of a record whose seeds all diverged: every loss curve up to where it left
+  the floats (any ``loss`` array, last axis = steps), and the experiment's name. An
+  experiment's own figure would have nothing finite to average."""
+  fig, axd = new_figure(style, [["loss"]], width="single", aspect=0.75)
+  ax = axd["loss"]
+  loss = rec.arrays.get("loss")
+  name = rec.summary.get("experiment")
+  if loss is not None and np.ndim(loss) >= 1:
+    curves = np.asarray(loss, np.float64).reshape(-1, np.shape(loss)[-1])
+    steps = np.asarray(rec.arrays.get("steps", np.arange(curves.shape[1])))
+    if steps.shape != (curves.shape[1],):
+      steps = np.arange(curves.shape[1])
+    with np.errstate(invalid="ignore"):
+      finite = np.where(np.isfinite(curves) & (curves > 0), curves, np.nan)
+    for c in finite:
+      ax.plot(steps, c, color="k", alpha=0.5, lw=0.8, marker="o", ms=2)
+    if np.isfinite(finite).any():
+      ax.set_yscale("log")
+    if steps.size > 1:
+      ax.set_xlim(steps[0], steps[-1])
+    ax.set_xlabel("training step")
+    ax.set_ylabel("training loss (finite part)")
+  else:
+    ax.set_axis_off()
+  n = int(np.size(rec.arrays["diverged"]))
+  ax.set_title(f"{name}:\nevery one of the {n} seeds/runs diverged")
+  return finish_figure(fig)
+
+
 def figure_for(rec, style: str = "paper"):  # pylint: disable=redefined-outer-name
-  """The standard figure of a loaded record, by its summary's ``experiment``."""
+  """The standard figure of a loaded record, by its summary's ``experiment`` (a record
+  whose seeds all diverged gets `diverged_figure`)."""
   style_rc(style)  # one clear line for a bad style
   name = rec.summary.get("experiment")
   if name not in FIGURES:
     raise ValueError(f"no figure is defined for experiment {name!r}; known: {sorted(FIGURES)}")
+  if all_diverged(rec):
+    return diverged_figure(rec, style=style)
   return importlib.import_module(f"fourier_nn.plotting.{FIGURES[name]}").figure(rec,
                                                                                  style=style)
