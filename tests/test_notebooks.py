@@ -37,6 +37,7 @@ def test_install_cell_uses_the_one_repository_url(path):
   assert f"notebooks/{os.path.basename(path)}" in readme  # an Open-in-Colab link
 
 
+@pytest.mark.not_on_floors  # minutes of kernel start-ups; the library they call runs there
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=os.path.basename)
 def test_notebook_executes_tiny_and_shows_its_figures(path, tmp_path, monkeypatch):
   """Headless, as nbclient runs it: every cell that draws a figure emits an image (the
