@@ -12,6 +12,7 @@ from fourier_nn import records
 # script -> (its config variant for the test, [(flag, text the one line must contain)])
 SCRIPTS = {
     "spectral_bias_1d": ("tiny", [
+        ("--config.num_seeds=100000000", "num_seeds=100000000 is invalid: training needs at least"),
         ("--config.model.activation=swish", "model.activation"),
         ("--config.num_seeds=0", "num_seeds"),
         ("--config.lr=-0.001", "lr"),
@@ -19,27 +20,32 @@ SCRIPTS = {
         ("--config.model.init=xavier", "model.init"),
     ]),
     "ntk_circle": ("deep,tiny", [
+        ("--config.model.width=100000000", "training needs at least"),
         ("--config.model.kind=cnn", "model.kind"),
         ("--config.num_runs=0", "num_runs"),
         ("--config.freqs=(1,20)", "freqs"),
         ("--config.domain=sphere", "domain"),
     ]),
     "basri_sphere": ("tiny", [
+        ("--config.model.width=100000000", "training needs at least"),
         ("--config.model.kind=deep", "domain"),
         ("--config.threshold=0", "threshold"),
     ]),
     "ntk_sphere": ("tiny", [
+        ("--config.num_points=2000000", "num_points=2000000 is invalid: training with the n×n kernels needs"),
         ("--config.inputs=gaussian", "inputs"),
         ("--config.amplitudes=(1.0,2.0)", "amplitudes"),
         ("--config.dim=2", "dim"),
     ]),
     "lfp": ("tiny", [
+        ("--config.model.width=10000000000", "model.width=10000000000 is invalid: training needs"),
         ("--config.model.width=7", "model.width"),
         ("--config.model.l_range=1.0", "model.l_range"),
         ("--config.lr_fraction=1.5", "lr_fraction"),
         ("--config.model.init_dist=uniform", "model.init_dist"),
     ]),
     "robustness": ("tiny", [
+        ("--config.train.num_seeds=100000000", "train.num_seeds=100000000 is invalid: training needs"),
         ("--config.num_draws=0", "num_draws"),
         ("--config.delta_max=-1.0", "delta_max"),
         ("--config.draws_per_chunk=0", "draws_per_chunk"),
@@ -48,18 +54,21 @@ SCRIPTS = {
         ("--config.from_workdir=/nonexistent/exp1", "from_workdir"),
     ]),
     "flower_manifold": ("tiny", [
+        ("--config.num_seeds=100000000", "training needs at least"),
         ("--config.Ls=(0,-4)", "Ls"),
         ("--config.freqs=(2,40)", "Nyquist"),
         ("--config.cells_per_program=-1", "cells_per_program"),
         ("--config.model.init=xavier", "model.init"),
     ]),
     "manifold_classification": ("tiny", [
+        ("--config.num_seeds=100000000", "training needs at least"),
         ("--config.decision_map_cell=(7,4)", "decision_map_cell"),
         ("--config.decision_map_seeds=3", "decision_map_seeds"),
         ("--config.ks=(3,3)", "ks"),
         ("--config.grid_size=1", "grid_size"),
     ]),
     "delta_ablation": ("tiny", [
+        ("--config.num_seeds=100000000", "num_seeds=100000000 is invalid: training needs"),
         ("--config.ablations=('depth','banana')", "ablations"),
         ("--config.clips=(0.1,-1.0)", "clips"),
         ("--config.depths=(1,3)", "depths"),

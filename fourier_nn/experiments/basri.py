@@ -139,6 +139,20 @@ def validate(config) -> None:
                  f"(num_points={config.num_points})")
   common.require(config.fit_min_k < config.fit_max_k, "fit_min_k", config.fit_min_k,
                  f"must be < fit_max_k={config.fit_max_k}")
+  pairs = config.num_runs * len(freqs)
+  per_program = min(pairs, config.pairs_per_program or pairs)
+  in_dim = 2 if config.domain == "circle" else 3
+  from fourier_nn import memory
+  nets = memory.mlp_training_bytes(per_program, [m.width] * (m.depth if m.kind != "shallow"
+                                                             else 1), config.num_points, in_dim)
+  inputs = 4 * (in_dim + 1) * pairs * config.num_points
+  key = "pairs_per_program" if per_program < pairs and nets > inputs else "num_runs"
+  common.check_training_memory(  # one program's nets, and every pair's inputs and targets
+      key, config[key], per_program, [m.width] * (m.depth if m.kind != "shallow" else 1),
+      config.num_points, in_dim=in_dim, extra_bytes=inputs,
+      width_key=("model.width", m.width), points_key=("num_points", config.num_points),
+      sizes={"pairs": pairs, "pairs in one program": per_program, "model.width": m.width,
+             "num_points": config.num_points})
 
 
 def build(config):

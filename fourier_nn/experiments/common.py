@@ -45,6 +45,33 @@ def check_schedule(config) -> None:
           f"must be a multiple of log_every={config.log_every}")
 
 
+def check_training_memory(key: str, value: Any, nets: int, hidden: Sequence[int],
+                          num_points: int, in_dim: int = 1, out_dim: int = 1,
+                          extra_bytes: int = 0, sizes: dict | None = None,
+                          what: str = "training", width_key: tuple[str, Any] | None = None,
+                          points_key: tuple[str, Any] | None = None) -> None:
+  """Refuses, before anything is built, a run whose ``nets`` vmapped MLPs (hidden widths
+  ``hidden``, full batch of ``num_points``) plus ``extra_bytes`` cannot fit in memory
+  (`fourier_nn.memory`). The one line names ``--config.KEY=VALUE`` (the count of nets), or
+  ``width_key`` / ``points_key`` ((key, value) pairs) when a single net cannot fit —
+  whichever of its parameters or activations weighs more — and the estimate."""
+  from fourier_nn import memory
+  need = memory.mlp_training_bytes(nets, hidden, num_points, in_dim, out_dim) + int(extra_bytes)
+  limit, _ = memory.available_bytes()
+  if limit is None or need <= limit:
+    return
+  one = memory.mlp_training_bytes(1, hidden, num_points, in_dim, out_dim)
+  if one > limit and (width_key or points_key):
+    acts = memory.mlp_training_bytes(1, hidden, num_points, in_dim, out_dim) - \
+        memory.mlp_training_bytes(1, hidden, 0, in_dim, out_dim)
+    key, value = (points_key if points_key and (acts > one - acts or not width_key)
+                  else width_key)
+  try:
+    memory.check(need, key, value, sizes, what)
+  except ValueError as e:
+    raise ConfigError(str(e)) from None
+
+
 def _get(config, key: str):
   obj = config
   for part in key.split("."):

@@ -95,6 +95,13 @@ def validate(config) -> None:
   common.require(isinstance(m.use_bias, bool), "model.use_bias", m.use_bias, "must be a bool")
   common.require(isinstance(config.snapshot_steps, (tuple, list)), "snapshot_steps",
                  config.snapshot_steps, "must be a tuple of steps")
+  hidden = ([[config.depths_width] * (d - 1) for d in config.depths]
+            + [[w] * (config.widths_depth - 1) for w in config.widths]
+            + [[config.clips_width] * (config.clips_depth - 1)] * len(config.clips))
+  common.check_training_memory(  # the largest program: the clips share one
+      "num_seeds", config.num_seeds, config.num_seeds * max(1, len(config.clips)),
+      max(hidden, key=sum), n, points_key=("num_points", n),
+      sizes={"num_seeds": config.num_seeds, "largest net": max(hidden, key=sum)})
 
 
 def freqs_of(config) -> np.ndarray:

@@ -102,6 +102,10 @@ def validate(config) -> None:
                      for s in config.snapshot_steps), "snapshot_steps", config.snapshot_steps,
                  f"must be logged steps (multiples of log_every={config.log_every} "
                  f"in [0, num_steps])")
+  common.check_training_memory(  # training on x_train, then every seed on the grid
+      "model.width", m.width, config.num_seeds, [m.width], x.size + config.grid_points,
+      sizes={"num_seeds": config.num_seeds, "model.width": m.width,
+             "grid_points": config.grid_points})
 
 
 def build(config):

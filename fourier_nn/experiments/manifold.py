@@ -106,6 +106,19 @@ def validate(config) -> None:
     common.require(isinstance(config.grid_size, int) and config.grid_size >= 2, "grid_size",
                    config.grid_size, "must be an integer >= 2")
     common.check_positive(config, "grid_half_width")
+  from fourier_nn import memory
+  cells = config.num_seeds * len(config.Ls) * (
+      len(config.ks) if config.experiment == "manifold_classification" else 1)
+  per_program = min(cells, config.cells_per_program or cells)
+  inputs = 4 * 3 * cells * config.num_points  # every cell's inputs x[N, 2] and labels
+  nets = memory.mlp_training_bytes(per_program, [m.width] * m.depth, config.num_points, 2)
+  key = "cells_per_program" if per_program < cells and nets > inputs else "num_seeds"
+  common.check_training_memory(
+      key, config[key], per_program, [m.width] * m.depth, config.num_points, in_dim=2,
+      extra_bytes=inputs, width_key=("model.width", m.width),
+      points_key=("num_points", config.num_points),
+      sizes={"cells": cells, "cells in one program": per_program, "model.width": m.width,
+             "model.depth": m.depth, "num_points": config.num_points})
 
 
 # ----------------------------------------------------------------------------------------

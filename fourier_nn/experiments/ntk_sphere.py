@@ -144,6 +144,17 @@ def validate(config) -> None:
                  config.ntk_after_training, "must be True or False")
   common.require(isinstance(config.chunk_logs, int) and config.chunk_logs >= 0, "chunk_logs",
                  config.chunk_logs, "must be an integer >= 0 (0: automatic)")
+  from fourier_nn import memory
+  kernel = memory.square_matrices_bytes(config.num_points, copies=2)  # Θ and its eigenvectors
+  nets = memory.mlp_training_bytes(config.num_seeds, [config.model.width], config.num_points,
+                                   in_dim=config.dim)
+  key = "num_points" if kernel > nets else "num_seeds"
+  common.check_training_memory(
+      key, config[key], config.num_seeds, [config.model.width], config.num_points,
+      in_dim=config.dim, extra_bytes=kernel, what="training with the n×n kernels",
+      width_key=("model.width", config.model.width),
+      sizes={"num_seeds": config.num_seeds, "model.width": config.model.width,
+             "num_points": config.num_points})
 
 
 def build(config) -> dict[str, Any]:

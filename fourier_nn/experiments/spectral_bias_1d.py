@@ -68,6 +68,11 @@ def validate(config) -> None:
   common.require(not config.theory_overlay or config.optimizer == "sgd", "theory_overlay",
                  config.theory_overlay, "the kernel-flow prediction is for plain GD: set "
                  "--config.optimizer=sgd (or use the :gd variant)")
+  common.check_training_memory(
+      "num_seeds", config.num_seeds, config.num_seeds, [m.width] * m.depth, config.num_points,
+      width_key=("model.width", m.width), points_key=("num_points", config.num_points),
+      sizes={"num_seeds": config.num_seeds, "model.width": m.width, "model.depth": m.depth,
+             "num_points": config.num_points})
 
 
 def build(config):
