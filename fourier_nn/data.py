@@ -13,6 +13,8 @@ Shapes: inputs are [N, d]; targets [N] (or [S, N] when they differ per seed).
 * the LFP's few 1-D points: `lfp_points`, `interval_grid`;
 * Rahaman's flower manifold (Exp 5, 6): `flower_manifold` γ_L(z) ∈ R², `flower_radius`,
   `sine_labels` (sin(2πkz + φ) > 0 in {0, 1}), `square_grid` (the decision-map grid);
+* parity on the cube: `parity_cube` ({−1, 1}^n and Π x_j), `random_splits` (per-seed
+  train/test indices);
 * real data that ships with a package (the default of every real-data experiment):
   `digits` (scikit-learn's 8×8 digits), `two_classes` (a binary task with labels ±1);
   `load_images(name, data_dir)` is the one entry point of every real-data experiment
@@ -254,6 +256,39 @@ def interval_grid(x: np.ndarray, margin: float, num: int) -> tuple[np.ndarray, n
   grid = np.linspace(x[0] - margin, x[-1] + margin, num)
   grid = np.unique(np.concatenate([grid, x]))  # knots on the grid: exact range ends
   return grid, (grid >= x[0]) & (grid <= x[-1])
+
+
+def parity_cube(n: int) -> tuple[np.ndarray, np.ndarray]:
+  """Every point of {−1, 1}^n and its parity f(x) = Π_j x_j (the F-Principle slides).
+
+  Returns:
+    x float32 [2^n, n] (row i: bit j of i, from the most significant, 0 → −1, 1 → +1),
+    y float32 [2^n] = Π_j x_j: +1 for an even number of −1 entries, −1 for an odd number.
+
+  >>> x, y = parity_cube(2)
+  >>> x.tolist(), y.tolist()
+  ([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]], [1.0, -1.0, -1.0, 1.0])
+  """
+  if not isinstance(n, (int, np.integer)) or not 1 <= n <= 24:
+    raise ValueError(f"n={n!r} must be an integer in 1..24 (2^n points)")
+  bits = (np.arange(2**n)[:, None] >> np.arange(n - 1, -1, -1)[None, :]) & 1
+  x = (2 * bits - 1).astype(np.float32)
+  return x, np.prod(x, axis=1)
+
+
+def random_splits(key: jax.Array, num: int, num_train: int, num_seeds: int
+                  ) -> tuple[np.ndarray, np.ndarray]:
+  """A random train/test split of ``num`` points per seed (seed s: fold_in(key, s)).
+
+  Returns:
+    train [S, num_train], test [S, num − num_train] int64 indices; each row of both
+    together is a permutation of 0..num−1 (test indices sorted, train in drawn order).
+  """
+  if not 1 <= num_train < num:
+    raise ValueError(f"num_train={num_train} must be in 1..{num - 1} (of {num} points)")
+  perms = np.stack([np.asarray(jax.random.permutation(jax.random.fold_in(key, s), num))
+                    for s in range(num_seeds)]).astype(np.int64)
+  return perms[:, :num_train], np.sort(perms[:, num_train:], axis=1)
 
 
 def digits(classes: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
