@@ -215,6 +215,10 @@ def test_check_dataset_config_convention(tmp_path):
   configs.add_real_data(cfg)
   assert cfg.dataset == "digits" and cfg.data_dir is None
   assert common.check_dataset(cfg) == []
+  cfg.data_dir = str(tmp_path / "typo")
+  with pytest.raises(ValueError, match=r"--config.data_dir=.*typo.* is not a directory"):
+    common.check_dataset(cfg)  # even though digits does not read it
+  cfg.data_dir = None
   cfg.dataset = "svhn"
   with pytest.raises(ValueError, match=r"--config.dataset='svhn' is invalid: choose one of"):
     common.check_dataset(cfg)

@@ -49,7 +49,8 @@ def check_dataset(config, dataset_key: str = "dataset", dir_key: str = "data_dir
   """The real-data convention: ``dataset`` in `data.REAL_DATASETS` ("digits", the default,
   ships with scikit-learn) and ``data_dir`` (None, or the local directory of MNIST /
   CIFAR-10). Checked before anything compiles: an unknown dataset, mnist / cifar10
-  without data_dir, a data_dir that is not a directory or lacks a needed file.
+  without data_dir, a data_dir that is not a directory (whatever the dataset) or lacks a
+  needed file. The files' contents are checked when `data.load_images` reads them.
 
   Returns:
     the files `data.load_images` will read (empty for digits).
@@ -65,6 +66,7 @@ def check_dataset(config, dataset_key: str = "dataset", dir_key: str = "data_dir
     require(bool(data_dir), dir_key, data_dir,
             f"{dataset_key}={name!r} is read from a local directory (nothing is downloaded): "
             "set it")
+  if data_dir is not None:  # also with digits, which does not read it: a typo is an error
     import os
     require(os.path.isdir(data_dir), dir_key, data_dir, "is not a directory")
   try:

@@ -165,9 +165,9 @@ def _where(mean: float, band: tuple[float, float]) -> str:
 def run(config, workdir: str, **workdir_options) -> str:
   """Trains every task, writes the record into ``workdir``; returns its path."""
   validate(config)
+  digits_batch = digits_task(config)  # reads the files: a damaged one is one line, no workdir
   wd = records.Workdir(workdir, config=config, **workdir_options)
   b = build(config)
-  digits_batch = digits_task(config)  # reads the files (one line if damaged) before training
   ns = list(config.ns)
   monitor = wd.monitor()
   logging.info("parity: n=%s x %d seeds, train_fraction %.3g, %d steps, %d x %d %s MLP; "

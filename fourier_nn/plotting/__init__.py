@@ -49,6 +49,7 @@ FIGURES = {
     "flower_manifold": "manifold",
     "manifold_classification": "manifold",
     "delta_ablation": "delta_ablation",
+    "parity": "parity",
 }
 
 STYLES = ("paper", "screen")
