@@ -50,6 +50,7 @@ FIGURES = {
     "manifold_classification": "manifold",
     "delta_ablation": "delta_ablation",
     "parity": "parity",
+    "projection": "projection",
 }
 
 STYLES = ("paper", "screen")
