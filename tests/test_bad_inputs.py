@@ -75,6 +75,13 @@ SCRIPTS = {
         ("--config.dataset=mnist", "--config.data_dir=None is invalid"),
         ("--config.data_dir=/nonexistent/mnist", "--config.data_dir='/nonexistent/mnist'"),
     ]),
+    "projection": ("tiny", [
+        ("--config.delta_f=relative", "delta_f"),
+        ("--config.num_freqs=2", "num_freqs"),
+        ("--config.k_max=0.01", "k_max"),
+        ("--config.dataset=cifar10", "--config.data_dir=None is invalid"),
+        ("--config.max_points=1", "max_points"),
+    ]),
 }
 # Rows every script must handle the same way.
 COMMON = [

@@ -15,8 +15,8 @@ Record:
     (p₁), diverged[seed]
   params.npz: final params, leaves [S, ...].
   summary.json: per peak the first step at which the seed-mean Δ_F is below
-    ``threshold`` (None: never) and per seed; whether those steps rise with the peak
-    frequency; timing.
+    ``threshold`` (None: never) and per seed, and the step from which on it stays below
+    (``settled_step_mean``); whether those steps rise with the peak frequency; timing.
 """
 from __future__ import annotations
 
@@ -95,6 +95,19 @@ def first_below(steps: np.ndarray, curve: np.ndarray, level: float) -> list:
   return out
 
 
+def settled(steps: np.ndarray, curve: np.ndarray, level: float) -> list:
+  """Per column of curve [T, P], the first logged step from which on every value is
+  < level (None: not below at the end) — robust to early transient dips."""
+  out = []
+  for col in np.asarray(curve).T:
+    above = np.flatnonzero(~(col < level))
+    if above.size and above[-1] == len(col) - 1:
+      out.append(None)
+    else:
+      out.append(int(steps[above[-1] + 1]) if above.size else int(steps[0]))
+  return out
+
+
 def run(config, workdir: str, **workdir_options) -> str:
   """Trains every seed, measures Δ_F, writes the record into ``workdir``."""
   validate(config)
@@ -111,9 +124,9 @@ def run(config, workdir: str, **workdir_options) -> str:
       name="projection", monitor=wd.monitor())
   arrays, metrics, summary = analyse(config, b, hist)
   path = wd.save(config, metrics, arrays, summary, params=hist.params)
-  logging.info("projection: first step with seed-mean Δ_F < %g per peak k = %s: %s",
+  logging.info("projection: seed-mean Δ_F < %g per peak k = %s first at %s, for good from %s",
                config.threshold, np.round(b["peak_freqs"], 3).tolist(),
-               summary["first_step_below_mean"])
+               summary["first_step_below_mean"], summary["settled_step_mean"])
   logging.info("projection: record written to %s", path)
   return path
 
@@ -126,6 +139,7 @@ def analyse(config, b, hist: train.History):
   first = first_below(hist.steps, mean, config.threshold)
   per_seed = [first_below(hist.steps, d[s], config.threshold) for s in range(d.shape[0])]
   reached = [f for f in first if f is not None]
+  settle = settled(hist.steps, mean, config.threshold)
   arrays = {"steps": hist.steps, "freqs": b["freqs"], "target_spectrum": b["target_spectrum"],
             "peak_bins": b["peaks"], "peak_freqs": b["peak_freqs"],
             "target_nudft": b["target_nudft"],
@@ -135,7 +149,10 @@ def analyse(config, b, hist: train.History):
       "experiment": "projection", "dataset": config.dataset, "delta_f": config.delta_f,
       "peak_freqs": b["peak_freqs"], "threshold": config.threshold,
       "first_step_below_mean": first, "first_step_below_per_seed": per_seed,
+      "settled_step_mean": settle,
       "order_nondecreasing_in_k": bool(None not in first and np.all(np.diff(first) >= 0)),
+      "settled_order_nondecreasing_in_k": bool(None not in settle
+                                                and np.all(np.diff(settle) >= 0)),
       "lowest_before_highest": (first[0] is not None
                                 and (first[-1] is None or first[0] < first[-1])),
       "num_reached": len(reached), "final_delta_f_mean": mean[-1],
