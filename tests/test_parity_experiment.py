@@ -139,3 +139,39 @@ def test_natural_task_reads_local_mnist_and_a_damaged_file_is_one_line(tmp_path,
   assert lines[0].startswith("parity: error: ") and str(bad) in lines[0]
   assert "truncated: header says 80 images of 28×28, file holds 6" in lines[0]
   assert not wd.exists()
+
+
+def _synthetic_record():
+  S, ns = 3, np.arange(4, 9)
+  T = 5
+  rng = np.random.default_rng(0)
+  arrays = {"ns": ns, "steps": np.arange(T) * 10,
+            "train_accuracy": np.ones((5, S)), "test_accuracy": 0.2 + 0.05 * rng.random((5, S)),
+            "test_accuracy_curve": rng.random((5, S, T)), "parity_diverged": np.zeros((5, S), bool),
+            "digits_train_accuracy": np.ones(S), "digits_test_accuracy": np.full(S, 0.99),
+            "digits_test_accuracy_curve": rng.random((S, T)), "digits_diverged": np.zeros(S, bool)}
+  summary = {"experiment": "parity", "dataset": "digits",
+             "chance_band_95": [list(parity.chance_band(2**int(n) // 2, S)) for n in ns]}
+  return records.Record(workdir="synthetic", config={"digits_n": 8}, metrics=[],
+                        arrays=arrays, summary=summary, params=None)
+
+
+def test_parity_panels_draw_on_a_user_axes_and_figure_is_labelled():
+  import matplotlib
+  matplotlib.use("Agg")
+  import matplotlib.pyplot as plt
+  from fourier_nn import plotting
+  from fourier_nn.plotting import parity as pplot
+  rec = _synthetic_record()
+  for panel in (pplot.panel_accuracy_vs_n, pplot.panel_test_curves):
+    fig, (ax, other) = plt.subplots(1, 2)
+    panel(ax, rec)
+    assert ax.lines or ax.collections
+    assert ax.get_xlabel() and ax.get_ylabel() and not (other.lines or other.collections)
+    plt.close(fig)
+  fig = plotting.figure_for(rec)
+  assert fig.get_size_inches()[0] == plotting.WIDTHS["double"]
+  letters = sorted(t.get_text() for a in fig.axes for t in a.texts
+                   if t.get_gid() == "panel-letter")
+  assert letters == ["(a)", "(b)"]
+  plt.close("all")

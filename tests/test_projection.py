@@ -95,3 +95,30 @@ def test_first_below_and_settled_against_hand_counts():
                     [0.0, 0.0, 0.0, 0.0, 0.0]]).T   # from the start
   assert projection.first_below(steps, curve, 0.1) == [10, None, 0]
   assert projection.settled(steps, curve, 0.1) == [30, None, 0]
+
+
+def test_projection_panels_draw_on_a_user_axes_and_figure_is_labelled():
+  import matplotlib
+  matplotlib.use("Agg")
+  import matplotlib.pyplot as plt
+  from fourier_nn import plotting
+  from fourier_nn.plotting import projection as pplot
+  rng = np.random.default_rng(0)
+  freqs = np.linspace(0, 3, 31)
+  arrays = {"freqs": freqs, "target_spectrum": 1 + rng.random(31), "peak_bins": np.array([3, 9]),
+            "peak_freqs": freqs[[3, 9]], "steps": np.arange(6) * 10,
+            "delta_f": np.exp(-np.arange(6)[None, :, None] / np.array([1.0, 3.0])) + 0 * rng.random((2, 1, 1)),
+            "diverged": np.zeros(2, bool)}
+  rec = records.Record(workdir="synthetic", config={}, metrics=[], arrays=arrays,
+                       summary={"experiment": "projection", "delta_f": "complex"}, params=None)
+  for panel in (pplot.panel_target_spectrum, pplot.panel_delta_f):
+    fig, (ax, other) = plt.subplots(1, 2)
+    panel(ax, rec)
+    assert ax.lines or ax.collections
+    assert ax.get_xlabel() and ax.get_ylabel() and not (other.lines or other.collections)
+    plt.close(fig)
+  fig = plotting.figure_for(rec)
+  letters = sorted(t.get_text() for a in fig.axes for t in a.texts
+                   if t.get_gid() == "panel-letter")
+  assert letters == ["(a)", "(b)"]
+  plt.close("all")
