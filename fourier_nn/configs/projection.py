@@ -21,7 +21,8 @@ not stated in the slides: ReLU MLP 3 × 256 (Flax init), Adam 1e-4 (slow enough 
 order), full batch, 3 seeds, 3 000 steps, log every 10; k_max = 3 cycles per unit of p₁·x
 (digits' p₁·x spans ≈ 3.9), 301 frequencies, 6 peaks.
 
-Command (default; est. ~10 min on a quiet 2-core CPU):
+Command (default; not run here — the lr-1e-4 run of width 128 took 470 s for 1 500 steps
+under load):
 
   python scripts/projection.py --config=fourier_nn/configs/projection.py --workdir=runs/proj
   python scripts/plot.py --workdir=runs/proj
@@ -29,8 +30,12 @@ Command (default; est. ~10 min on a quiet 2-core CPU):
 Variants (``:a,b``): ``default``; ``quick`` (2 CPU cores: width 128, 2 seeds, Adam 1e-3,
 400 steps, log every 5); ``tiny`` (tests: 200 images, width 16, 2 seeds, 20 steps).
 
-Expected (slides): Δ_F falls below 0.1 at the low-frequency peaks first. Measured: see
-WORKSPACE.md.
+Expected (slides): Δ_F falls below 0.1 at the low-frequency peaks first. Measured (load
+≈ 15 on the 2-core box, 2 seeds, peaks k = 0.78, 1.31, 1.66, 2.01, 2.72, 2.99): ``quick``
+(112 s training): first step with seed-mean Δ_F < 0.1 per peak 110, 90, 170, 35, 20, 275;
+``quick`` with lr 1e-4, 1 500 steps (470 s): 620, 490, 870, 110, 730, never (Δ_F 0.104 at
+the end). The highest peak is learned last, but the order in between is not monotone in k.
+The default (Adam 1e-4, width 256, 3 000 steps, 3 seeds) was not run here.
 """
 import ml_collections
 
