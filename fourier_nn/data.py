@@ -13,13 +13,19 @@ Shapes: inputs are [N, d]; targets [N] (or [S, N] when they differ per seed).
 * the LFP's few 1-D points: `lfp_points`, `interval_grid`;
 * Rahaman's flower manifold (Exp 5, 6): `flower_manifold` γ_L(z) ∈ R², `flower_radius`,
   `sine_labels` (sin(2πkz + φ) > 0 in {0, 1}), `square_grid` (the decision-map grid);
+* parity on the cube: `parity_cube` ({−1, 1}^n and Π x_j), `random_splits` (per-seed
+  train/test indices);
 * real data that ships with a package (the default of every real-data experiment):
   `digits` (scikit-learn's 8×8 digits), `two_classes` (a binary task with labels ±1);
   `load_images(name, data_dir)` is the one entry point of every real-data experiment
-  (digits by default; MNIST and CIFAR-10 from a local directory).
+  (digits by default; MNIST — IDX files, gzipped or not, or mnist.npz — and CIFAR-10's
+  python batches from a local directory: `dataset_files`, `read_idx`, `read_cifar_batch`;
+  a missing file raises `DataFileMissing`, a truncated or malformed one `DataFileError`,
+  each one line naming the file).
 """
 from __future__ import annotations
 
+import pickle
 from typing import Sequence
 
 import jax
@@ -252,6 +258,39 @@ def interval_grid(x: np.ndarray, margin: float, num: int) -> tuple[np.ndarray, n
   return grid, (grid >= x[0]) & (grid <= x[-1])
 
 
+def parity_cube(n: int) -> tuple[np.ndarray, np.ndarray]:
+  """Every point of {−1, 1}^n and its parity f(x) = Π_j x_j (the F-Principle slides).
+
+  Returns:
+    x float32 [2^n, n] (row i: bit j of i, from the most significant, 0 → −1, 1 → +1),
+    y float32 [2^n] = Π_j x_j: +1 for an even number of −1 entries, −1 for an odd number.
+
+  >>> x, y = parity_cube(2)
+  >>> x.tolist(), y.tolist()
+  ([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]], [1.0, -1.0, -1.0, 1.0])
+  """
+  if not isinstance(n, (int, np.integer)) or not 1 <= n <= 24:
+    raise ValueError(f"n={n!r} must be an integer in 1..24 (2^n points)")
+  bits = (np.arange(2**n)[:, None] >> np.arange(n - 1, -1, -1)[None, :]) & 1
+  x = (2 * bits - 1).astype(np.float32)
+  return x, np.prod(x, axis=1)
+
+
+def random_splits(key: jax.Array, num: int, num_train: int, num_seeds: int
+                  ) -> tuple[np.ndarray, np.ndarray]:
+  """A random train/test split of ``num`` points per seed (seed s: fold_in(key, s)).
+
+  Returns:
+    train [S, num_train], test [S, num − num_train] int64 indices; each row of both
+    together is a permutation of 0..num−1 (test indices sorted, train in drawn order).
+  """
+  if not 1 <= num_train < num:
+    raise ValueError(f"num_train={num_train} must be in 1..{num - 1} (of {num} points)")
+  perms = np.stack([np.asarray(jax.random.permutation(jax.random.fold_in(key, s), num))
+                    for s in range(num_seeds)]).astype(np.int64)
+  return perms[:, :num_train], np.sort(perms[:, num_train:], axis=1)
+
+
 def digits(classes: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
   """scikit-learn's 8×8 handwritten digits (1 797 images, shipped with the package).
 
@@ -293,26 +332,258 @@ def two_classes(x: ArrayLike, labels: ArrayLike, negative: int, positive: int
   return x[keep], np.where(labels[keep] == positive, 1.0, -1.0).astype(np.float32)
 
 
+class DataFileError(ValueError):
+  """A local data file is truncated or malformed; the message starts with its path."""
+
+
+class DataFileMissing(FileNotFoundError):
+  """A local data file (or directory) that a dataset needs is not there."""
+
+
+MNIST_IDX = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
+MNIST_NPZ = "mnist.npz"
+CIFAR10_DIR = "cifar-10-batches-py"
+CIFAR10_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
+_IDX_MAGIC = {"images": 0x00000803, "labels": 0x00000801}  # ubyte, 3 resp. 1 dims
+
+
+def dataset_files(name: str, data_dir: str | None) -> list[str]:
+  """The local files `load_images` would read for ``name`` (checks presence, reads nothing).
+
+  * mnist: ``train-images-idx3-ubyte`` and ``train-labels-idx1-ubyte`` (each gzipped
+    ``.gz`` or not; the plain file wins), else ``mnist.npz`` (Keras' x_train / y_train);
+  * cifar10: ``data_batch_1`` … ``data_batch_5`` in ``data_dir/cifar-10-batches-py`` if
+    that directory exists, else in ``data_dir`` itself;
+  * digits: none (shipped with scikit-learn).
+
+  Raises:
+    ValueError: unknown ``name``, or mnist / cifar10 without ``data_dir``.
+    DataFileMissing: ``data_dir`` or a needed file is not there (named).
+  """
+  if name not in REAL_DATASETS:
+    raise ValueError(f"dataset={name!r} is not supported; choose one of {REAL_DATASETS}")
+  if name == "digits":
+    return []
+  import os
+
+  if not data_dir:
+    raise ValueError(f"dataset={name!r} is read from a local directory: set data_dir "
+                     "(nothing is downloaded)")
+  if not os.path.isdir(data_dir):
+    raise DataFileMissing(f"data_dir={data_dir!r} is not a directory")
+  if name == "mnist":
+    found = []
+    for stem in MNIST_IDX:
+      plain, gz = os.path.join(data_dir, stem), os.path.join(data_dir, stem + ".gz")
+      found.append(plain if os.path.isfile(plain) else gz if os.path.isfile(gz) else None)
+    if all(found):
+      return found
+    npz = os.path.join(data_dir, MNIST_NPZ)
+    if os.path.isfile(npz):
+      return [npz]
+    missing = [s for s, f in zip(MNIST_IDX, found) if f is None]
+    raise DataFileMissing(
+        f"{os.path.join(data_dir, missing[0])}[.gz]: no such file (MNIST needs "
+        f"{' and '.join(MNIST_IDX)}, gzipped or not, or {MNIST_NPZ})")
+  sub = os.path.join(data_dir, CIFAR10_DIR)
+  root = sub if os.path.isdir(sub) else data_dir
+  paths = [os.path.join(root, b) for b in CIFAR10_BATCHES]
+  for path in paths:
+    if not os.path.isfile(path):
+      raise DataFileMissing(f"{path}: no such file (CIFAR-10 needs the python batches "
+                            f"{CIFAR10_BATCHES[0]}..{CIFAR10_BATCHES[-1]})")
+  return paths
+
+
+def _read_bytes(path: str) -> bytes:
+  """The file's bytes, gunzipped if its name ends in .gz (damage named as such)."""
+  import gzip
+  import zlib
+
+  with open(path, "rb") as f:
+    raw = f.read()
+  if not path.endswith(".gz"):
+    return raw
+  try:
+    return gzip.decompress(raw)
+  except EOFError:
+    raise DataFileError(f"{path}: truncated gzip stream ({len(raw)} bytes)") from None
+  except (OSError, zlib.error) as e:
+    raise DataFileError(f"{path}: not a valid gzip file ({e})") from None
+
+
+def read_idx(path: str, kind: str) -> np.ndarray:
+  """An IDX file of unsigned bytes (LeCun's MNIST format), checked against its header.
+
+  Args:
+    path: the file (gzipped if it ends in .gz).
+    kind: "images" (magic 2051, 3 dims: [N, H, W]) or "labels" (magic 2049, [N]).
+
+  Returns:
+    uint8 [N, H, W] or [N].
+
+  Raises:
+    DataFileError: bad magic number, or a payload shorter or longer than the header says.
+  """
+  buf = _read_bytes(path)
+  ndim = 3 if kind == "images" else 1
+  magic = _IDX_MAGIC[kind]
+  if len(buf) < 4 + 4 * ndim:
+    raise DataFileError(f"{path}: truncated: {len(buf)} bytes, shorter than the "
+                        f"{4 + 4 * ndim}-byte IDX {kind} header")
+  got = int.from_bytes(buf[:4], "big")
+  if got != magic:
+    raise DataFileError(f"{path}: bad magic number 0x{got:08x}: an IDX {kind} file starts "
+                        f"with 0x{magic:08x}")
+  dims = [int.from_bytes(buf[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+  body = memoryview(buf)[4 + 4 * ndim:]
+  need = int(np.prod(dims))
+  what = (f"{dims[0]} images of {dims[1]}×{dims[2]}" if kind == "images"
+          else f"{dims[0]} labels")
+  per = need // dims[0] if dims[0] else 1
+  if len(body) < need:
+    raise DataFileError(f"{path}: truncated: header says {what}, file holds "
+                        f"{len(body) // max(per, 1)}")
+  if len(body) > need:
+    raise DataFileError(f"{path}: malformed: header says {what}, file holds "
+                        f"{len(body) - need} bytes more")
+  return np.frombuffer(body, np.uint8).reshape(dims)
+
+
+def _load_mnist(paths: list[str]) -> tuple[np.ndarray, np.ndarray]:
+  """uint8 images [N, 28, 28], labels [N] from the IDX pair or mnist.npz."""
+  if len(paths) == 2:
+    images, labels = read_idx(paths[0], "images"), read_idx(paths[1], "labels")
+    if len(images) != len(labels):
+      raise DataFileError(f"{paths[1]}: malformed: {len(labels)} labels for the "
+                          f"{len(images)} images of {paths[0]}")
+    src = paths[1]
+  else:
+    import zipfile
+
+    src = paths[0]
+    try:
+      with np.load(src, allow_pickle=False) as z:
+        missing = [k for k in ("x_train", "y_train") if k not in z.files]
+        if missing:
+          raise DataFileError(f"{src}: malformed: no {missing[0]!r} array (holds "
+                              f"{sorted(z.files)}; Keras' mnist.npz has x_train, y_train)")
+        images, labels = np.asarray(z["x_train"]), np.asarray(z["y_train"])
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+      if isinstance(e, DataFileError):
+        raise
+      raise DataFileError(f"{src}: not a readable .npz ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
+    if images.ndim != 3 or labels.shape != images.shape[:1]:
+      raise DataFileError(f"{src}: malformed: x_train {images.shape} and y_train "
+                          f"{labels.shape} must be [N, H, W] and [N]")
+  if labels.size and (labels.min() < 0 or labels.max() > 9):
+    raise DataFileError(f"{src}: malformed: labels outside 0..9")
+  return images, labels
+
+
+class _ArrayUnpickler(pickle.Unpickler):
+  """Unpickles dicts of bytes, lists and numpy arrays only (what a CIFAR batch holds):
+  any other global is refused, so a stray pickle cannot run code (`_codecs.encode` is how
+  protocol 2 stores bytes)."""
+
+  _ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+              ("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode"),
+              ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar")}
+
+  def find_class(self, module, name):
+    if (module, name) in self._ALLOWED:
+      return super().find_class(module, name)
+    raise pickle.UnpicklingError(f"refuses the global {module}.{name}")
+
+
+def read_cifar_batch(path: str) -> tuple[np.ndarray, np.ndarray]:
+  """One CIFAR-10 python batch: uint8 images [N, 32, 32, 3] (HWC), labels [N] int64.
+
+  The batch is a pickled dict with b'data' (uint8 [N, 3072], rows R…G…B of 32×32) and
+  b'labels' (N ints in 0..9), as ``pickle.load(f, encoding='bytes')`` reads the real files.
+
+  Raises:
+    DataFileError: not a pickle (or truncated), not such a dict, wrong sizes or labels.
+  """
+  import io
+
+  with open(path, "rb") as f:
+    raw = f.read()
+  try:
+    obj = _ArrayUnpickler(io.BytesIO(raw), encoding="bytes").load()
+  except EOFError:
+    raise DataFileError(f"{path}: truncated: the pickle ends after {len(raw)} bytes") from None
+  except Exception as e:  # noqa: BLE001 - any unpickling failure means a malformed file
+    raise DataFileError(f"{path}: not a CIFAR-10 python batch "
+                        f"({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})") from None
+  if not isinstance(obj, dict):
+    raise DataFileError(f"{path}: not a CIFAR-10 python batch: holds a "
+                        f"{type(obj).__name__}, not a dict")
+  get = lambda k: obj.get(k.encode(), obj.get(k))
+  data, labels = get("data"), get("labels")
+  if data is None or labels is None:
+    raise DataFileError(f"{path}: not a CIFAR-10 python batch: no b'data' / b'labels' "
+                        f"(keys {sorted(map(repr, obj))})")
+  data = np.asarray(data)
+  labels = np.asarray(labels)
+  if data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3072:
+    raise DataFileError(f"{path}: malformed: b'data' is {data.dtype} {data.shape}, "
+                        "expected uint8 [N, 3072]")
+  if labels.shape != (len(data),) or not np.issubdtype(labels.dtype, np.integer):
+    raise DataFileError(f"{path}: malformed: {labels.shape} b'labels' for {len(data)} images")
+  if labels.size and (labels.min() < 0 or labels.max() > 9):
+    raise DataFileError(f"{path}: malformed: labels outside 0..9")
+  return data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), labels.astype(np.int64)
+
+
+def _select(x: np.ndarray, labels: np.ndarray, classes) -> tuple[np.ndarray, np.ndarray]:
+  if classes is None:
+    return x, labels
+  classes = [int(c) for c in classes]
+  if not classes or any(not 0 <= c <= 9 for c in classes):
+    raise ValueError(f"classes={classes} must be digits in 0..9")
+  keep = np.isin(labels, classes)
+  if not keep.any():
+    raise ValueError(f"classes={classes}: no image has one of these labels")
+  return x[keep], labels[keep]
+
+
 def load_images(name: str, data_dir: str | None = None, classes: Sequence[int] | None = None,
                 flatten: bool = True) -> tuple[np.ndarray, np.ndarray]:
   """The training images of a real dataset, pixels in [0, 1], in file order.
 
   Args:
     name: one of `REAL_DATASETS`: "digits" (shipped with scikit-learn, no ``data_dir``),
-      "mnist" or "cifar10" (read from ``data_dir``; nothing is downloaded).
+      "mnist" or "cifar10" (read from ``data_dir``, see `dataset_files`; nothing is
+      downloaded). MNIST and CIFAR-10 pixels are divided by 255, digits' by 16.
     data_dir: the local directory of MNIST / CIFAR-10.
     classes: keep only these classes (None: all ten).
-    flatten: x [N, D] if True, else images [N, H, W, C] (digits 8×8×1, MNIST 28×28×1,
-      CIFAR-10 32×32×3).
+    flatten: x [N, D] if True (CIFAR-10 in H, W, C order), else images [N, H, W, C]
+      (digits 8×8×1, MNIST 28×28×1, CIFAR-10 32×32×3).
 
   Returns:
     x float32, labels [N] int64.
+
+  Raises:
+    ValueError: unknown name or classes; mnist / cifar10 without data_dir.
+    DataFileMissing: data_dir or a needed file is absent (one line naming it).
+    DataFileError: a file is truncated or malformed (one line naming it and what is wrong).
   """
-  if name not in REAL_DATASETS:
-    raise ValueError(f"dataset={name!r} is not supported; choose one of {REAL_DATASETS}")
+  paths = dataset_files(name, data_dir)
   if name == "digits":
     x, labels = digits(classes)
     if not flatten:
       x = x.reshape(-1, 8, 8, 1)
     return x, labels
-  raise NotImplementedError(f"dataset={name!r}: the local-file loader is not written yet")
+  if name == "mnist":
+    images, labels = _load_mnist(paths)
+    images = images[..., None]
+  else:
+    parts = [read_cifar_batch(p) for p in paths]
+    images = np.concatenate([p[0] for p in parts])
+    labels = np.concatenate([p[1] for p in parts])
+  images, labels = _select(images, np.asarray(labels, np.int64), classes)
+  x = images.astype(np.float32) / 255.0
+  if flatten:
+    x = x.reshape(len(x), int(np.prod(x.shape[1:])))
+  return x, labels

@@ -76,6 +76,22 @@ SCRIPTS = {
         ("--config.model.activation=tanh", "model.activation"),
         ("--config.freqs=(1,16)", "Nyquist"),
     ]),
+    "parity": ("tiny", [
+        ("--config.ns=(4,40)", "ns"),
+        ("--config.train_fraction=1.5", "train_fraction"),
+        ("--config.classes=(3,3)", "classes"),
+        ("--config.loss=hinge", "loss"),
+        ("--config.dataset=svhn", "--config.dataset='svhn' is invalid"),
+        ("--config.dataset=mnist", "--config.data_dir=None is invalid"),
+        ("--config.data_dir=/nonexistent/mnist", "--config.data_dir='/nonexistent/mnist'"),
+    ]),
+    "projection": ("tiny", [
+        ("--config.delta_f=relative", "delta_f"),
+        ("--config.num_freqs=2", "num_freqs"),
+        ("--config.k_max=0.01", "k_max"),
+        ("--config.dataset=cifar10", "--config.data_dir=None is invalid"),
+        ("--config.max_points=1", "max_points"),
+    ]),
 }
 # Rows every script must handle the same way.
 COMMON = [

@@ -37,3 +37,12 @@ def rahaman_mlp(depth: int = 5, width: int = 256) -> ml_collections.ConfigDict:
   m.width = width
   m.init = "torch"
   return m
+
+
+def add_real_data(config: ml_collections.ConfigDict, dataset: str = "digits") -> None:
+  """The real-data keys of an experiment: ``dataset`` (one of `data.REAL_DATASETS`,
+  "digits" by default: shipped with scikit-learn) and ``data_dir`` (None; the local
+  directory of MNIST / CIFAR-10, e.g. ``--config.dataset=mnist --config.data_dir=~/mnist``).
+  Drivers check both with `experiments.common.check_dataset` before anything compiles."""
+  config.dataset = dataset
+  config.data_dir = ml_collections.config_dict.placeholder(str)

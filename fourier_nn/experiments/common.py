@@ -70,6 +70,34 @@ def check_training_memory(key: str, value: Any, nets: int, hidden: Sequence[int]
     memory.check(need, key, value, sizes, what)
   except ValueError as e:
     raise ConfigError(str(e)) from None
+def check_dataset(config, dataset_key: str = "dataset", dir_key: str = "data_dir") -> list[str]:
+  """The real-data convention: ``dataset`` in `data.REAL_DATASETS` ("digits", the default,
+  ships with scikit-learn) and ``data_dir`` (None, or the local directory of MNIST /
+  CIFAR-10). Checked before anything compiles: an unknown dataset, mnist / cifar10
+  without data_dir, a data_dir that is not a directory (whatever the dataset) or lacks a
+  needed file. The files' contents are checked when `data.load_images` reads them.
+
+  Returns:
+    the files `data.load_images` will read (empty for digits).
+  """
+  from fourier_nn import data
+
+  name, data_dir = _get(config, dataset_key), _get(config, dir_key)
+  require(name in data.REAL_DATASETS, dataset_key, name,
+          f"choose one of {data.REAL_DATASETS}")
+  require(data_dir is None or isinstance(data_dir, str), dir_key, data_dir,
+          "must be None or a directory path")
+  if name != "digits":
+    require(bool(data_dir), dir_key, data_dir,
+            f"{dataset_key}={name!r} is read from a local directory (nothing is downloaded): "
+            "set it")
+  if data_dir is not None:  # also with digits, which does not read it: a typo is an error
+    import os
+    require(os.path.isdir(data_dir), dir_key, data_dir, "is not a directory")
+  try:
+    return data.dataset_files(name, data_dir)
+  except FileNotFoundError as e:
+    raise ConfigError(f"--config.{dir_key}={data_dir!r} is invalid: {e}") from None
 
 
 def _get(config, key: str):

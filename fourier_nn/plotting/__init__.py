@@ -49,6 +49,8 @@ FIGURES = {
     "flower_manifold": "manifold",
     "manifold_classification": "manifold",
     "delta_ablation": "delta_ablation",
+    "parity": "parity",
+    "projection": "projection",
 }
 
 STYLES = ("paper", "screen")
