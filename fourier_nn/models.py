@@ -21,6 +21,10 @@ Init schemes (``init_scheme=``):
     `fourier_nn.kernels.mlp_kernels(..., parameterization="ntk")`.
   * ``"kaiming_normal"`` — Basri et al.'s PyTorch deep nets: W ~ N(0, 1/(3 fan_in))
     (``torch.nn.init.kaiming_normal_(W, a=√5)``), b ~ U(±1/√fan_in).
+  * ``"glorot_uniform"`` — Keras' Dense default, as the F-Principle authors' newest
+    ``f_principle.py``: W ~ U(±√(6/(fan_in + fan_out))), b = 0.
+  * ``"normal"`` — W ~ N(0, w_std²), b ~ N(0, b_std²), standard parameterisation (the
+    authors' older TF1 scripts: ``tf.random_normal_initializer(stddev=0.05)`` for both).
 """
 from __future__ import annotations
 
@@ -41,7 +45,7 @@ ACTIVATIONS: dict[str, Callable[[jax.Array], jax.Array]] = {
     "softplus": jax.nn.softplus,
     "identity": lambda x: x,
 }
-INITS = ("flax", "torch", "ntk", "kaiming_normal")
+INITS = ("flax", "torch", "ntk", "kaiming_normal", "glorot_uniform", "normal")
 
 
 def get_activation(name: str) -> Callable[[jax.Array], jax.Array]:
@@ -90,6 +94,15 @@ class Dense(nn.Module):
         b = self.param("bias", _torch_uniform(fan_in), (self.features,))
         y = y + b.reshape((1,) * (y.ndim - 1) + (-1,))
       return y
+    if self.init_scheme in ("glorot_uniform", "normal"):
+      glorot = self.init_scheme == "glorot_uniform"
+      w_init = nn.initializers.glorot_uniform() if glorot else nn.initializers.normal(self.w_std)
+      y = x @ self.param("kernel", w_init, (fan_in, self.features))
+      if self.use_bias:
+        b_init = nn.initializers.zeros if glorot else nn.initializers.normal(self.b_std)
+        b = self.param("bias", b_init, (self.features,))
+        y = y + b.reshape((1,) * (y.ndim - 1) + (-1,))
+      return y
     if self.init_scheme == "ntk":
       w = self.param("kernel", nn.initializers.normal(1.0), (fan_in, self.features))
       y = (self.w_std / fan_in ** 0.5) * (x @ w)
@@ -110,8 +123,10 @@ class MLP(nn.Module):
     out_dim: output units.
     activation: a name from `ACTIVATIONS`.
     use_bias: biases on every layer or none.
-    init_scheme: "flax" | "torch" | "ntk" | "kaiming_normal" (see module docstring).
-    w_std, b_std: NTK-parameterisation scales (``init_scheme="ntk"`` only).
+    init_scheme: "flax" | "torch" | "ntk" | "kaiming_normal" | "glorot_uniform" | "normal"
+      (see module docstring).
+    w_std, b_std: NTK-parameterisation scales (``init_scheme="ntk"``), or the init
+      standard deviations of ``init_scheme="normal"``; unused otherwise.
     readout_bias: bias on the output layer (None: as ``use_bias``; Basri's deep nets have
       none).
     residual: x ← act(Dense(x)) + x for every hidden layer after the first (Basri's

@@ -66,6 +66,14 @@ SCRIPTS = {
         ("--config.model.activation=tanh", "model.activation"),
         ("--config.freqs=(1,16)", "Nyquist"),
     ]),
+    "fprinciple_1d": ("tiny", [
+        ("--config.delta_f=phase", "delta_f"),
+        ("--config.max_bin=80", "max_bin"),
+        ("--config.model.widths=(32,0)", "model.widths"),
+        ("--config.model.init=xavier", "model.init"),
+        ("--config.x_end=-6.0", "x_end"),
+        ("--config.threshold=0.0", "threshold"),
+    ]),
 }
 # Rows every script must handle the same way.
 COMMON = [

@@ -49,6 +49,7 @@ FIGURES = {
     "flower_manifold": "manifold",
     "manifold_classification": "manifold",
     "delta_ablation": "delta_ablation",
+    "fprinciple_1d": "fprinciple_1d",
 }
 
 STYLES = ("paper", "screen")
