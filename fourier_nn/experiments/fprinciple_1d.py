@@ -183,7 +183,9 @@ def analyse(config, b, hist: train.History, wall: float):
              "num_seeds": int(config.num_seeds), "diverged_seeds": int((~ok).sum()),
              "backend": jax.default_backend(), "wall_time_s": wall}
   for kind in KINDS:
-    delta = np.asarray(spectrum.relative_error(h_hat[:, :, peaks], y_peaks, kind), np.float64)
+    h_peaks = h_hat[:, :, peaks]  # [S, L, P]; explicit broadcast (rank promotion is off in tests)
+    delta = np.asarray(spectrum.relative_error(h_peaks, np.broadcast_to(y_peaks, h_peaks.shape),
+                                               kind), np.float64)
     cross = crossing_steps(delta, steps, config.threshold)
     order = in_frequency_order(cross) & ok
     arrays[f"delta_f_{kind}"] = delta
