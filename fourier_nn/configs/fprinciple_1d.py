@@ -36,10 +36,14 @@ Command (5 seeds, one program over seeds):
 
 Expected (slides, authors' hot.png): Δ_F falls below 0.1 at bin 2 first, then 5, then 8.
 
-Measured: see WORKSPACE.md (fprinciple_1d row) for the numbers over seeds.
+Measured (2-core CPU at load 10–18; WORKSPACE.md rows F1, F1s): first step with Δ_F < 0.1
+at bins 2 / 5 / 8, range over 5 seeds (mean): default 36–73 (58) / 563–663 (611) /
+844–998 (903), every seed in order; ``slides`` 49–120 (79) / 536–717 (645) / 872–1 271
+(1 036), every seed in order. The magnitude and complex forms cross at the same steps here
+(the net's phases at the peaks are right by the time the magnitudes are).
 
-Runtime: default ~1–2 min on a loaded 2-core CPU; ``tiny`` seconds; ``older`` ~10×
-the default.
+Runtime (same load): default 527 s, ``slides`` 303 s, ``tiny`` ~40 s, ``older`` (3 seeds)
+~20 min.
 """
 import math
 
