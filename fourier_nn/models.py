@@ -6,6 +6,7 @@
   (fixed ±1 outer signs, bias zero-initialised and trained or absent, scale κ), Cao et
   al.'s (both layers Gaussian, outer layer trained or frozen) and the LFP form
   Σ wᵢ ReLU(rᵢ(x + lᵢ)) of Zhang, Xu, Luo, Ma.
+* `FilterCNN` — the authors' CNN of the F-Principle filtering experiment (Keras defaults).
 * `random_direction` / `perturb` — θ* + δ·θ̂ with θ̂ uniform on the unit sphere of all
   parameters together (Rahaman et al.'s robustness experiment).
 
@@ -164,6 +165,35 @@ class MLP(nn.Module):
       x = h + x if (self.residual and i > 0) else h
     readout_bias = self.use_bias if self.readout_bias is None else self.readout_bias
     return Dense(self.out_dim, use_bias=readout_bias, name="readout", **kw)(x)
+
+
+class FilterCNN(nn.Module):
+  """The CNN of the F-Principle filtering experiment (authors' ``filter_gd.py``, Keras):
+  Conv 32·3×3 – act – Conv 64·3×3 – act – MaxPool 2 – Flatten – Dense 400 – act – Dense
+  ``out_dim`` (logits; the authors' softmax is applied by the loss / measurement).
+
+  Keras defaults throughout: "valid" convolutions, stride 1, Glorot-uniform kernels, zero
+  biases; max pooling 2×2 with stride 2. ``apply(params, x[N, H, W, C]) -> [N, out_dim]``.
+
+  >>> net = FilterCNN()
+  >>> p = net.init(jax.random.key(0), jnp.zeros((1, 8, 8, 1)))
+  >>> net.apply(p, jnp.zeros((2, 8, 8, 1))).shape
+  (2, 10)
+  """
+
+  out_dim: int = 10
+  activation: str = "relu"
+
+  @nn.compact
+  def __call__(self, x: jax.Array) -> jax.Array:
+    act = get_activation(self.activation)
+    kw = dict(kernel_init=nn.initializers.glorot_uniform(), bias_init=nn.initializers.zeros)
+    x = act(nn.Conv(32, (3, 3), padding="VALID", name="conv_0", **kw)(x))
+    x = act(nn.Conv(64, (3, 3), padding="VALID", name="conv_1", **kw)(x))
+    x = nn.max_pool(x, (2, 2), strides=(2, 2), padding="VALID")
+    x = x.reshape((x.shape[0], -1))
+    x = act(nn.Dense(400, name="dense_0", **kw)(x))
+    return nn.Dense(self.out_dim, name="readout", **kw)(x)
 
 
 def validate_mlp_args(depth: int, width: int, activation: str, init: str) -> None:

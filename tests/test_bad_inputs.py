@@ -74,6 +74,14 @@ SCRIPTS = {
         ("--config.x_end=-6.0", "x_end"),
         ("--config.threshold=0.0", "threshold"),
     ]),
+    "filtering": ("tiny", [
+        ("--config.deltas=(1.0,-2.0)", "deltas"),
+        ("--config.delta_unit=pixels", "delta_unit"),
+        ("--config.model=resnet", "model"),
+        ("--config.dataset=mnist", "data_dir"),
+        ("--config.num_train=5000", "num_train"),
+        ("--config.batch_size=0", "batch_size"),
+    ]),
 }
 # Rows every script must handle the same way.
 COMMON = [

@@ -50,6 +50,7 @@ FIGURES = {
     "manifold_classification": "manifold",
     "delta_ablation": "delta_ablation",
     "fprinciple_1d": "fprinciple_1d",
+    "filtering": "filtering",
 }
 
 STYLES = ("paper", "screen")
