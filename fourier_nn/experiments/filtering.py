@@ -115,8 +115,6 @@ def run(config, workdir: str, **workdir_options) -> str:
   deltas = given * med if config.delta_unit == "median_sq_dist" else given
   model = model_of(config)
   keys = jax.random.split(common.seed_keys(config.seed, "init")["init"], config.num_seeds)
-  onehot = jnp.asarray(np.eye(10, dtype=np.float32)[labels])
-  flat_j = jnp.asarray(flat)
   deltas_j = jnp.asarray(deltas, jnp.float32)
 
   def init_fn(key):
@@ -128,8 +126,8 @@ def run(config, workdir: str, **workdir_options) -> str:
   def measure_fn(params, batch, step):
     logits = model.apply(params, batch["x"])
     h = jax.nn.softmax(logits)
-    e_low, e_high = jax.lax.map(lambda d: spectrum.filtered_errors(flat_j, onehot, h, d),
-                                deltas_j)
+    e_low, e_high = jax.lax.map(
+        lambda d: spectrum.filtered_errors(batch["flat"], batch["onehot"], h, d), deltas_j)
     acc = jnp.mean(jnp.argmax(logits, -1) == batch["labels"])
     return {"e_low": e_low, "e_high": e_high, "accuracy": acc}
 
@@ -140,7 +138,10 @@ def run(config, workdir: str, **workdir_options) -> str:
   t0 = time.perf_counter()
   hist = train.train_seeds(
       init_fn, loss_fn, optimizer_of(config),
-      {"x": jnp.asarray(x), "labels": jnp.asarray(labels)}, keys,
+      # flat and onehot ride in the batch (whole, not mini-batched) rather than as closed-over
+      # constants, which XLA would try to constant-fold into the [n, n] distances.
+      {"x": jnp.asarray(x), "labels": jnp.asarray(labels), "flat": jnp.asarray(flat),
+       "onehot": jnp.asarray(np.eye(10, dtype=np.float32)[labels])}, keys,
       config.epochs * per_epoch, per_epoch, measure_fn,
       minibatch=train.MiniBatch(config.batch_size, ("x", "labels")),
       chunk_logs=config.chunk_logs or None, checkpoint_path=wd.checkpoint_path(),
