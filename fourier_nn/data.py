@@ -155,6 +155,23 @@ def delta_target(n: int, at: float = 0.5, dtype=jnp.float32) -> jax.Array:
   return jnp.zeros(n, dtype).at[int(round(j))].set(1)
 
 
+def sine_sum_1d(x_start: float, x_end: float, n: int,
+                terms: Sequence[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
+  """The F-Principle 1-D target: x = linspace(x_start, x_end, n) (endpoints included) and
+  y = Σ_i a_i sin(ω_i x) for ``terms`` = ((a_i, ω_i), …); float32 [n] each.
+
+  The authors' ``f_principle.py``: (−5, 5, 101, ((1, 1), (2, 3), (3, 5))), i.e.
+  y = sin x + 2 sin 3x + 3 sin 5x; their older script: (−10, 10, 61, ((1, 1), (1, 4))).
+
+  >>> x, y = sine_sum_1d(-5, 5, 101, ((1, 1), (2, 3), (3, 5)))
+  >>> x.shape, float(round(x[1] - x[0], 6))
+  ((101,), 0.1)
+  """
+  x = np.linspace(x_start, x_end, num=n, endpoint=True)
+  y = sum(a * np.sin(w * x) for a, w in terms)
+  return x.astype(np.float32), np.asarray(y, np.float32)
+
+
 def sample_circle(key: jax.Array, n: int) -> tuple[jax.Array, jax.Array]:
   """n points with θ ~ U(−π, π) on the unit circle; returns (θ[n], x[n, 2])."""
   theta = jax.random.uniform(key, (n,), minval=-jnp.pi, maxval=jnp.pi)

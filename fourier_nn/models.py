@@ -6,6 +6,7 @@
   (fixed ±1 outer signs, bias zero-initialised and trained or absent, scale κ), Cao et
   al.'s (both layers Gaussian, outer layer trained or frozen) and the LFP form
   Σ wᵢ ReLU(rᵢ(x + lᵢ)) of Zhang, Xu, Luo, Ma.
+* `FilterCNN` — the authors' CNN of the F-Principle filtering experiment (Keras defaults).
 * `random_direction` / `perturb` — θ* + δ·θ̂ with θ̂ uniform on the unit sphere of all
   parameters together (Rahaman et al.'s robustness experiment).
 
@@ -21,6 +22,10 @@ Init schemes (``init_scheme=``):
     `fourier_nn.kernels.mlp_kernels(..., parameterization="ntk")`.
   * ``"kaiming_normal"`` — Basri et al.'s PyTorch deep nets: W ~ N(0, 1/(3 fan_in))
     (``torch.nn.init.kaiming_normal_(W, a=√5)``), b ~ U(±1/√fan_in).
+  * ``"glorot_uniform"`` — Keras' Dense default, as the F-Principle authors' newest
+    ``f_principle.py``: W ~ U(±√(6/(fan_in + fan_out))), b = 0.
+  * ``"normal"`` — W ~ N(0, w_std²), b ~ N(0, b_std²), standard parameterisation (the
+    authors' older TF1 scripts: ``tf.random_normal_initializer(stddev=0.05)`` for both).
 """
 from __future__ import annotations
 
@@ -41,7 +46,7 @@ ACTIVATIONS: dict[str, Callable[[jax.Array], jax.Array]] = {
     "softplus": jax.nn.softplus,
     "identity": lambda x: x,
 }
-INITS = ("flax", "torch", "ntk", "kaiming_normal")
+INITS = ("flax", "torch", "ntk", "kaiming_normal", "glorot_uniform", "normal")
 
 
 def get_activation(name: str) -> Callable[[jax.Array], jax.Array]:
@@ -90,6 +95,15 @@ class Dense(nn.Module):
         b = self.param("bias", _torch_uniform(fan_in), (self.features,))
         y = y + b.reshape((1,) * (y.ndim - 1) + (-1,))
       return y
+    if self.init_scheme in ("glorot_uniform", "normal"):
+      glorot = self.init_scheme == "glorot_uniform"
+      w_init = nn.initializers.glorot_uniform() if glorot else nn.initializers.normal(self.w_std)
+      y = x @ self.param("kernel", w_init, (fan_in, self.features))
+      if self.use_bias:
+        b_init = nn.initializers.zeros if glorot else nn.initializers.normal(self.b_std)
+        b = self.param("bias", b_init, (self.features,))
+        y = y + b.reshape((1,) * (y.ndim - 1) + (-1,))
+      return y
     if self.init_scheme == "ntk":
       w = self.param("kernel", nn.initializers.normal(1.0), (fan_in, self.features))
       y = (self.w_std / fan_in ** 0.5) * (x @ w)
@@ -110,8 +124,10 @@ class MLP(nn.Module):
     out_dim: output units.
     activation: a name from `ACTIVATIONS`.
     use_bias: biases on every layer or none.
-    init_scheme: "flax" | "torch" | "ntk" | "kaiming_normal" (see module docstring).
-    w_std, b_std: NTK-parameterisation scales (``init_scheme="ntk"`` only).
+    init_scheme: "flax" | "torch" | "ntk" | "kaiming_normal" | "glorot_uniform" | "normal"
+      (see module docstring).
+    w_std, b_std: NTK-parameterisation scales (``init_scheme="ntk"``), or the init
+      standard deviations of ``init_scheme="normal"``; unused otherwise.
     readout_bias: bias on the output layer (None: as ``use_bias``; Basri's deep nets have
       none).
     residual: x ← act(Dense(x)) + x for every hidden layer after the first (Basri's
@@ -149,6 +165,35 @@ class MLP(nn.Module):
       x = h + x if (self.residual and i > 0) else h
     readout_bias = self.use_bias if self.readout_bias is None else self.readout_bias
     return Dense(self.out_dim, use_bias=readout_bias, name="readout", **kw)(x)
+
+
+class FilterCNN(nn.Module):
+  """The CNN of the F-Principle filtering experiment (authors' ``filter_gd.py``, Keras):
+  Conv 32·3×3 – act – Conv 64·3×3 – act – MaxPool 2 – Flatten – Dense 400 – act – Dense
+  ``out_dim`` (logits; the authors' softmax is applied by the loss / measurement).
+
+  Keras defaults throughout: "valid" convolutions, stride 1, Glorot-uniform kernels, zero
+  biases; max pooling 2×2 with stride 2. ``apply(params, x[N, H, W, C]) -> [N, out_dim]``.
+
+  >>> net = FilterCNN()
+  >>> p = net.init(jax.random.key(0), jnp.zeros((1, 8, 8, 1)))
+  >>> net.apply(p, jnp.zeros((2, 8, 8, 1))).shape
+  (2, 10)
+  """
+
+  out_dim: int = 10
+  activation: str = "relu"
+
+  @nn.compact
+  def __call__(self, x: jax.Array) -> jax.Array:
+    act = get_activation(self.activation)
+    kw = dict(kernel_init=nn.initializers.glorot_uniform(), bias_init=nn.initializers.zeros)
+    x = act(nn.Conv(32, (3, 3), padding="VALID", name="conv_0", **kw)(x))
+    x = act(nn.Conv(64, (3, 3), padding="VALID", name="conv_1", **kw)(x))
+    x = nn.max_pool(x, (2, 2), strides=(2, 2), padding="VALID")
+    x = x.reshape((x.shape[0], -1))
+    x = act(nn.Dense(400, name="dense_0", **kw)(x))
+    return nn.Dense(self.out_dim, name="readout", **kw)(x)
 
 
 def validate_mlp_args(depth: int, width: int, activation: str, init: str) -> None:

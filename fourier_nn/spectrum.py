@@ -145,22 +145,35 @@ def gaussian_filter_matrix(x: ArrayLike, delta: float) -> jax.Array:
 
 
 def filtered_errors(x: ArrayLike, y: ArrayLike, h: ArrayLike, delta: float) -> tuple[jax.Array, jax.Array]:
-  """Low/high-frequency errors of the F-Principle filtering method.
+  """Low/high-frequency errors of the F-Principle filtering method (authors' ``filter_gd.py``).
 
-  y^low = normalised Gaussian smoothing of y over the training inputs, y^high = y − y^low,
-  likewise for the network output h; e_low = ‖y^low − h^low‖/‖y^low‖ and e_high alike.
+  y^low = G^δ y (`gaussian_filter_matrix`: row-normalised exp(−|x_i − x_j|²/(2δ)), δ a
+  variance), y^high = y − y^low, likewise for the network output h; e_low =
+  ‖y^low − h^low‖/‖y^low‖ and e_high alike. For vector-valued targets (one-hot labels vs
+  softmax outputs) the filter acts on each class column and the norms are Frobenius norms
+  over [n, classes], as the authors' ``np.linalg.norm`` of the [n, 10] arrays.
 
   Args:
-    x: [n, d] inputs; y: [n] targets; h: [..., n] outputs; delta: filter variance.
+    x: [n, d] inputs; delta: filter variance.
+    y: [n] scalar targets, with h: [..., n] outputs; or
+    y: [n, C] vector targets, with h: [..., n, C] outputs.
 
   Returns:
-    (e_low, e_high), each of shape h.shape[:-1].
+    (e_low, e_high), each of shape h.shape[:-1] (scalar targets) or h.shape[:-2] (vector).
   """
   g = gaussian_filter_matrix(x, delta)
   y, h = jnp.asarray(y), jnp.asarray(h)
-  h_low = h @ g.T
+  if y.ndim == 2:
+    if h.ndim < 2 or h.shape[-2:] != y.shape:
+      raise ValueError(f"h must be [..., n, C] = [..., {y.shape[0]}, {y.shape[1]}] for targets "
+                       f"of shape {y.shape}; got {h.shape}")
+    h_low = jnp.einsum("ij,...jc->...ic", g, h)
+    norm = lambda a: jnp.sqrt(jnp.sum(a * a, axis=(-2, -1)))  # Frobenius over [n, C]
+  elif y.ndim == 1:
+    h_low = h @ g.T
+    norm = lambda a: jnp.linalg.norm(a, axis=-1)
+  else:
+    raise ValueError(f"y must be [n] or [n, C]; got shape {y.shape}")
   y_low = jnp.broadcast_to(g @ y, h_low.shape)  # explicit: tests run with rank promotion off
   y_high, h_high = jnp.broadcast_to(y, h.shape) - y_low, h - h_low
-  e_low = jnp.linalg.norm(y_low - h_low, axis=-1) / jnp.linalg.norm(y_low, axis=-1)
-  e_high = jnp.linalg.norm(y_high - h_high, axis=-1) / jnp.linalg.norm(y_high, axis=-1)
-  return e_low, e_high
+  return norm(y_low - h_low) / norm(y_low), norm(y_high - h_high) / norm(y_high)

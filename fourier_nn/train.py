@@ -1,4 +1,5 @@
-"""Multi-seed full-batch training: one pure step, vmapped over seeds, scanned in chunks.
+"""Multi-seed training (full batch or mini-batch SGD): one pure step, vmapped over seeds,
+scanned in chunks.
 
 The step is written for ONE seed over a plain dict state ``{"params", "opt"}``; `train_seeds`
 vmaps it over the seed axis, scans it over ``log_every`` steps, evaluates the measurement
@@ -8,6 +9,15 @@ checks for divergence and (optionally) checkpoints.
 
 Seeds are an axis, not a loop: every array in the returned `History` has the seed axis
 first.
+
+Mini-batches (``minibatch=MiniBatch(size, entries)``): before every step, a batch-selection
+function (`select_minibatch`) gathers ``size`` samples of the named batch entries; which
+samples depends only on the seed's own shuffle key and the global step (`minibatch_indices`:
+epoch e is a fresh permutation of the n samples drawn from ``fold_in(shuffle_key, e)``, cut
+into n // size consecutive batches; the ragged tail of n % size samples is left out of that
+epoch). So a seed's run does not depend on the other seeds, and a resumed run draws the
+same batches. Steps stay the unit of ``num_steps`` and ``log_every``; measurements see the
+full batch.
 """
 from __future__ import annotations
 
@@ -58,6 +68,60 @@ class History:
   wall_time: float
   host_steps: np.ndarray | None = None
   host_metrics: PyTree = None
+
+
+@dataclasses.dataclass(frozen=True)
+class MiniBatch:
+  """Mini-batch SGD for `train_seeds`.
+
+  Attributes:
+    size: samples per step (1 <= size <= n); an epoch is n // size steps, the last
+      n % size samples of each epoch's permutation are dropped (a fresh permutation next
+      epoch, so every sample is used at the same rate).
+    entries: names of the top-level batch entries whose leading (per-seed) axis is the
+      sample axis, e.g. ("x", "y"); the other entries are passed whole.
+  """
+
+  size: int
+  entries: tuple[str, ...] = ("x", "y")
+
+
+# Folded into a seed's key to give its shuffle key: independent of the init stream.
+_SHUFFLE_SALT = 0x5EED
+
+
+def shuffle_key(key: jax.Array) -> jax.Array:
+  """The shuffle key of the seed whose `train_seeds` key is ``key`` (raw uint32 data)."""
+  return jax.random.key_data(jax.random.fold_in(key, _SHUFFLE_SALT))
+
+
+def steps_per_epoch(num_samples: int, size: int) -> int:
+  """Mini-batch steps in one epoch: n // size (the ragged tail is dropped)."""
+  return int(num_samples) // int(size)
+
+
+def minibatch_indices(key_data: jax.Array, step: jax.Array, num_samples: int,
+                      size: int) -> jax.Array:
+  """[size] sample indices of the mini-batch of global step ``step`` (0-based).
+
+  Epoch e = step // (n // size) is ``jax.random.permutation(fold_in(key, e), n)``; step
+  visits its slice ``[j·size, (j+1)·size)``, j = step mod (n // size).
+  """
+  per_epoch = num_samples // size
+  epoch, j = step // per_epoch, step % per_epoch
+  key = jax.random.fold_in(jax.random.wrap_key_data(key_data), epoch)
+  perm = jax.random.permutation(key, num_samples)
+  return jax.lax.dynamic_slice(perm, (j * size,), (size,))
+
+
+def select_minibatch(batch: PyTree, key_data: jax.Array, step: jax.Array,
+                     minibatch: MiniBatch, num_samples: int) -> PyTree:
+  """``batch`` with its ``minibatch.entries`` cut to the samples of step ``step``."""
+  idx = minibatch_indices(key_data, step, num_samples, minibatch.size)
+  out = dict(batch)
+  for name in minibatch.entries:
+    out[name] = jax.tree_util.tree_map(lambda a: jnp.take(a, idx, axis=0), batch[name])
+  return out
 
 
 def clip_params(params: PyTree, clip: float) -> PyTree:
@@ -144,8 +208,9 @@ def train_seeds(
     programs: tuple[Callable, Callable] | None = None,
     monitor: Any = None,
     host_measure_fn: Callable[[PyTree, int], PyTree] | None = None,
+    minibatch: MiniBatch | None = None,
 ) -> History:
-  """Trains ``len(keys)`` seeds of one model at once, full batch.
+  """Trains ``len(keys)`` seeds of one model at once, full batch or mini-batch.
 
   Args:
     init_fn: key -> params for one seed.
@@ -181,6 +246,11 @@ def train_seeds(
       axis first, run on the host at step 0 and after every chunk: measurements that
       cannot be jitted (e.g. `relu_geometry`'s exact linear regions) at no cost inside
       the compiled step. Its results are checkpointed with the run (``History.host_*``).
+    minibatch: None (full batch, the default) or a `MiniBatch`: every step trains on
+      ``minibatch.size`` samples of ``minibatch.entries``, shuffled per epoch from the
+      seed's own key (`shuffle_key`, kept in the state as ``state["shuffle"]``). The loss
+      and metrics are still measured on the whole batch every ``log_every`` steps; use
+      ``log_every = steps_per_epoch(n, size)`` to log once per epoch.
 
   Returns:
     `History` (seed axis first).
@@ -193,13 +263,14 @@ def train_seeds(
   if num_seeds < 1:
     raise ValueError("need at least one seed (keys is empty)")
   _check_clip(clip, batch, batch_axes, num_seeds)
+  _num_samples(minibatch, batch, batch_axes)
   num_logs = num_steps // log_every
   chunk_logs = _chunk_logs(num_logs, chunk_logs)
   num_chunks = num_logs // chunk_logs
 
   if programs is None:
     programs = _programs(init_fn, loss_fn, optimizer, measure_fn, log_every, chunk_logs,
-                         batch_axes, clip)
+                         batch_axes, clip, minibatch, _num_samples(minibatch, batch, batch_axes))
   init, chunk = programs
 
   t0 = time.perf_counter()
@@ -208,7 +279,7 @@ def train_seeds(
   logs = [jax.device_get(first)]
   host_logs = ([_host_measure(host_measure_fn, state, 0, num_seeds)]
                if host_measure_fn is not None else [])
-  fingerprint = _fingerprint(state, num_steps, log_every, chunk_logs, num_seeds)
+  fingerprint = _fingerprint(state, num_steps, log_every, chunk_logs, num_seeds, minibatch)
   wall_before = 0.0
   if checkpoint_path and os.path.exists(checkpoint_path):
     state, logs, done_chunks, wall_before, host_logs = _load_checkpoint(
@@ -306,6 +377,35 @@ def _check_clip(clip, batch, batch_axes, num_seeds: int) -> None:
                      f"batch_axes 0, got shape {shape} and axis {axis}")
 
 
+def _num_samples(minibatch, batch, batch_axes) -> int | None:
+  """n, the common sample count of the mini-batched entries (None for full batch)."""
+  if minibatch is None:
+    return None
+  size = minibatch.size
+  if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or size < 1:
+    raise ValueError(f"minibatch.size={size!r} must be a positive integer")
+  if not isinstance(batch, Mapping) or not minibatch.entries:
+    raise ValueError("minibatch.entries must name top-level entries of a dict batch")
+  counts = set()
+  for name in minibatch.entries:
+    if name not in batch:
+      raise ValueError(f"minibatch entry {name!r} names no top-level entry of the batch")
+    axis = batch_axes.get(name) if isinstance(batch_axes, Mapping) else batch_axes
+    for leaf in jax.tree_util.tree_leaves(batch[name]):
+      shape = np.shape(leaf)
+      dim = 0 if axis is None else 1  # per-seed entries carry the seed axis first
+      if len(shape) <= dim:
+        raise ValueError(f"minibatch entry {name!r} has no sample axis (shape {shape})")
+      counts.add(int(shape[dim]))
+  if len(counts) != 1:
+    raise ValueError(f"minibatch entries {minibatch.entries} disagree on the sample count: "
+                     f"{sorted(counts)}")
+  n = counts.pop()
+  if size > n:
+    raise ValueError(f"minibatch.size={size} exceeds the {n} samples")
+  return n
+
+
 def _host_measure(fn, state, step: int, num_seeds: int):
   """``fn(params on the host, step)``, checked to give the seed axis first."""
   out = jax.tree_util.tree_map(np.asarray, fn(jax.device_get(state["params"]), int(step)))
@@ -317,7 +417,7 @@ def _host_measure(fn, state, step: int, num_seeds: int):
 
 
 def _programs(init_fn, loss_fn, optimizer, measure_fn, log_every: int, chunk_logs: int,
-              batch_axes, clip):
+              batch_axes, clip, minibatch=None, num_samples=None):
   """The jitted, seed-vmapped (init, chunk) programs of `train_seeds`."""
 
   def measure(params, batch, step):
@@ -328,9 +428,18 @@ def _programs(init_fn, loss_fn, optimizer, measure_fn, log_every: int, chunk_log
 
   step_fn = make_step(loss_fn, optimizer, clip)
 
+  def train_step(state, batch, step):
+    if minibatch is None:
+      return step_fn(state, batch)
+    mb = select_minibatch(batch, state["shuffle"], step, minibatch, num_samples)
+    return {**step_fn({"params": state["params"], "opt": state["opt"]}, mb),
+            "shuffle": state["shuffle"]}
+
   def seed_chunk(state, batch, start):
     def interval(carry, i):
-      state = jax.lax.fori_loop(0, log_every, lambda _, s: step_fn(s, batch), carry)
+      first = start + i * log_every
+      state = jax.lax.fori_loop(0, log_every, lambda j, s: train_step(s, batch, first + j),
+                                carry)
       return state, measure(state["params"], batch, start + (i + 1) * log_every)
 
     return jax.lax.scan(interval, state, jnp.arange(chunk_logs, dtype=jnp.int32))
@@ -338,6 +447,8 @@ def _programs(init_fn, loss_fn, optimizer, measure_fn, log_every: int, chunk_log
   def seed_init(key, batch):
     params = init_fn(key)
     state = {"params": params, "opt": optimizer.init(params)}
+    if minibatch is not None:
+      state["shuffle"] = shuffle_key(key)
     return state, measure(params, batch, jnp.int32(0))
 
   chunk = jax.jit(jax.vmap(seed_chunk, in_axes=(0, batch_axes, None)), donate_argnums=0)
@@ -345,12 +456,15 @@ def _programs(init_fn, loss_fn, optimizer, measure_fn, log_every: int, chunk_log
   return init, chunk
 
 
-def _fingerprint(state, num_steps, log_every, chunk_logs, num_seeds) -> str:
+def _fingerprint(state, num_steps, log_every, chunk_logs, num_seeds, minibatch=None) -> str:
   """Identifies a run's shape so a checkpoint from another configuration is refused."""
   leaves = jax.tree_util.tree_leaves(state)
-  desc = repr((num_steps, log_every, chunk_logs, num_seeds,
-               [(tuple(x.shape), str(x.dtype)) for x in leaves],
-               str(jax.tree_util.tree_structure(state))))
+  desc = (num_steps, log_every, chunk_logs, num_seeds,
+          [(tuple(x.shape), str(x.dtype)) for x in leaves],
+          str(jax.tree_util.tree_structure(state)))
+  if minibatch is not None:  # full-batch fingerprints stay as they were
+    desc += (minibatch.size, tuple(minibatch.entries))
+  desc = repr(desc)
   return hashlib.sha256(desc.encode()).hexdigest()[:16]
 
 
@@ -456,8 +570,10 @@ def train_in_groups(
   axes = batch_axes if batch_axes is not None else jax.tree_util.tree_map(lambda _: None, batch)
   num_logs = num_steps // log_every if num_steps > 0 and log_every > 0 else 1
   chunk_logs = _chunk_logs(num_logs, kwargs.pop("chunk_logs", None))
+  minibatch = kwargs.get("minibatch")
   programs = _programs(init_fn, loss_fn, optimizer, measure_fn, log_every, chunk_logs,
-                       batch_axes, kwargs.get("clip"))
+                       batch_axes, kwargs.get("clip"), minibatch,
+                       _num_samples(minibatch, batch, batch_axes))
   monitor = kwargs.pop("monitor", None)
   hists = []
   for gi, idx in enumerate(groups):

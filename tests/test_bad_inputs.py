@@ -91,6 +91,21 @@ SCRIPTS = {
         ("--config.k_max=0.01", "k_max"),
         ("--config.dataset=cifar10", "--config.data_dir=None is invalid"),
         ("--config.max_points=1", "max_points"),
+    "fprinciple_1d": ("tiny", [
+        ("--config.delta_f=phase", "delta_f"),
+        ("--config.max_bin=80", "max_bin"),
+        ("--config.model.widths=(32,0)", "model.widths"),
+        ("--config.model.init=xavier", "model.init"),
+        ("--config.x_end=-6.0", "x_end"),
+        ("--config.threshold=0.0", "threshold"),
+    ]),
+    "filtering": ("tiny", [
+        ("--config.deltas=(1.0,-2.0)", "deltas"),
+        ("--config.delta_unit=pixels", "delta_unit"),
+        ("--config.model=resnet", "model"),
+        ("--config.dataset=mnist", "data_dir"),
+        ("--config.num_train=5000", "num_train"),
+        ("--config.batch_size=0", "batch_size"),
     ]),
 }
 # Rows every script must handle the same way.

@@ -163,3 +163,21 @@ def test_random_direction_is_gaussian_and_normalised_jointly_not_per_tensor():
   w = models.random_direction(jax.random.key(3), params)
   assert all(np.array_equal(a, b) for a, b in zip(jax.tree_util.tree_leaves(u),
                                                   jax.tree_util.tree_leaves(w)))
+
+
+def test_glorot_uniform_and_normal_inits_of_the_f_principle_scripts():
+  """Keras' Dense default (f_principle.py) and the TF1 N(0, 0.05²) init (older script)."""
+  x = jnp.zeros((1, 3))
+  p = models.MLP(widths=(400, 300), init_scheme="glorot_uniform").init(jax.random.key(0), x)
+  for name, (fi, fo) in (("hidden_0", (3, 400)), ("hidden_1", (400, 300)), ("readout", (300, 1))):
+    w, b = np.asarray(p["params"][name]["kernel"]), np.asarray(p["params"][name]["bias"])
+    bound = np.sqrt(6.0 / (fi + fo))
+    assert w.shape == (fi, fo) and np.abs(w).max() <= bound and np.abs(w).max() > 0.9 * bound
+    np.testing.assert_array_equal(b, 0.0)
+  w = np.asarray(p["params"]["hidden_1"]["kernel"])
+  np.testing.assert_allclose(w.var(), 6.0 / 700 / 3, rtol=0.02)  # U(±a): variance a²/3
+  q = models.MLP(widths=(400, 300), init_scheme="normal", w_std=0.05, b_std=0.2).init(
+      jax.random.key(1), x)
+  w, b = np.asarray(q["params"]["hidden_1"]["kernel"]), np.asarray(q["params"]["hidden_1"]["bias"])
+  np.testing.assert_allclose([w.mean(), w.std()], [0.0, 0.05], atol=5e-4)
+  np.testing.assert_allclose(b.std(), 0.2, rtol=0.2)

@@ -114,3 +114,49 @@ def test_spectrum_peaks_of_the_authors_1d_target():
   # frequency f (rad) sits at bin f·L/(2π) with L = 101·0.1: 1.6, 4.8, 8.0 → peaks near them
   np.testing.assert_array_equal(peaks[:3], [2, 5, 8])
   assert spectrum.spectrum_peaks([0, 1, 0, 2, 0], 5).tolist() == [1, 3]
+
+
+def _filtered_errors_loops(x, y, h, delta):
+  """Independent NumPy float64 reference: double loop, δ a variance, rows normalised."""
+  x, y, h = (np.asarray(a, np.float64) for a in (x, y, h))
+  n = x.shape[0]
+  g = np.empty((n, n))
+  for i in range(n):
+    for j in range(n):
+      g[i, j] = np.exp(-np.sum((x[i] - x[j]) ** 2) / (2.0 * delta))
+    g[i] /= g[i].sum()
+  y_low, h_low = g @ y, g @ h
+  fro = lambda a: np.sqrt(np.sum(a ** 2))
+  return (fro(y_low - h_low) / fro(y_low), fro((y - y_low) - (h - h_low)) / fro(y - y_low))
+
+
+@pytest.mark.parametrize("delta", [0.5, 2.0, 8.0])
+def test_filtered_errors_of_vector_targets_match_an_independent_double_loop(delta):
+  rng = np.random.default_rng(3)
+  n, d, c = 30, 5, 4
+  x = rng.normal(size=(n, d))  # squared distances ~ 2d = 10: δ and δ² filter differently
+  y = np.eye(c)[rng.integers(0, c, n)]  # one-hot labels [n, C]
+  logits = rng.normal(size=(3, n, c))
+  h = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)  # softmax outputs [3, n, C]
+  e_low, e_high = spectrum.filtered_errors(x, y, h, delta)
+  assert e_low.shape == e_high.shape == (3,)
+  for s in range(3):
+    want = _filtered_errors_loops(x, y, h[s], delta)
+    np.testing.assert_allclose([e_low[s], e_high[s]], want, rtol=2e-4)
+    # The checks would catch the wrong conventions: δ² instead of δ, no row normalisation.
+    wrong_var = _filtered_errors_loops(x, y, h[s], delta ** 2)
+    assert abs(wrong_var[0] - want[0]) > 1e-3 or abs(wrong_var[1] - want[1]) > 1e-3
+  g = np.asarray(spectrum.gaussian_filter_matrix(x, delta), np.float64)
+  np.testing.assert_allclose(g.sum(axis=1), 1.0, rtol=1e-5)
+  raw = np.exp(-((x[:, None] - x[None]) ** 2).sum(-1) / (2 * delta))
+  np.testing.assert_allclose(g, raw / raw.sum(1, keepdims=True), rtol=2e-4, atol=1e-7)
+  # A scalar column equals the scalar path.
+  e1 = spectrum.filtered_errors(x, y[:, 0], h[:, :, 0], delta)
+  e2 = spectrum.filtered_errors(x, y[:, :1], h[:, :, :1], delta)
+  np.testing.assert_allclose(np.asarray(e1), np.asarray(e2), rtol=1e-5)
+
+
+def test_filtered_errors_shape_mismatch_is_one_clear_error():
+  x = np.zeros((4, 2))
+  with pytest.raises(ValueError, match=r"h must be \[..., n, C\]"):
+    spectrum.filtered_errors(x, np.eye(4), np.zeros((4, 3)), 1.0)

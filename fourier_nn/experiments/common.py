@@ -108,10 +108,10 @@ def _get(config, key: str):
 
 
 def make_optimizer(name: str, lr: float, b1: float = 0.9, b2: float = 0.999,
-                   momentum: float = 0.0) -> optax.GradientTransformation:
-  """Optax optimizer by name; "adam" (β1, β2) or "sgd" (plain GD, optional momentum)."""
+                   momentum: float = 0.0, eps: float = 1e-8) -> optax.GradientTransformation:
+  """Optax optimizer by name; "adam" (β1, β2, ε) or "sgd" (plain GD, optional momentum)."""
   if name == "adam":
-    return optax.adam(lr, b1=b1, b2=b2)
+    return optax.adam(lr, b1=b1, b2=b2, eps=eps)
   if name == "sgd":
     return optax.sgd(lr, momentum=momentum or None)
   raise ConfigError(f"--config.optimizer={name!r} is invalid: choose one of {OPTIMIZERS}")

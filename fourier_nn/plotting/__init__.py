@@ -51,6 +51,8 @@ FIGURES = {
     "delta_ablation": "delta_ablation",
     "parity": "parity",
     "projection": "projection",
+    "fprinciple_1d": "fprinciple_1d",
+    "filtering": "filtering",
 }
 
 STYLES = ("paper", "screen")
