@@ -66,6 +66,24 @@ SCRIPTS = {
         ("--config.model.activation=tanh", "model.activation"),
         ("--config.freqs=(1,16)", "Nyquist"),
     ]),
+    "label_noise": ("tiny", [
+        ("--config.ks=(0.1,-1.0)", "ks"),
+        ("--config.betas=(1.0,1.0)", "betas"),
+        ("--config.wave=sin", "wave"),
+        ("--config.val_split=1.0", "val_split"),
+        ("--config.dataset=svhn", "dataset"),
+        ("--config.dataset=mnist", "data_dir"),
+        ("--config.positive=3", "positive"),
+    ]),
+    "kernel_spectrum": ("tiny", [
+        ("--config.noises=('white','pink')", "noises"),
+        ("--config.sigma=0.0", "sigma"),
+        ("--config.sigma_rule=median", "sigma_rule"),
+        ("--config.hfn_form=cubic", "hfn_form"),
+        ("--config.snapshot_steps=(0,15)", "snapshot_steps"),
+        ("--config.bin_size=1000", "bin_size"),
+        ("--config.sanity_num=51", "sanity_num"),
+    ]),
 }
 # Rows every script must handle the same way.
 COMMON = [

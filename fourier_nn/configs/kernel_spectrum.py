@@ -99,9 +99,9 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
       c.num_seeds = 1
     elif v == "quick":
       c.num_seeds = 2
-      c.num_steps = 1_500
+      c.num_steps = 1_000
       c.log_every = 5
-      c.snapshot_steps = (0, 40, 150, 300, 600, 1_500)
+      c.snapshot_steps = (0, 40, 150, 300, 600, 1_000)
     elif v == "tiny":
       c.num_samples = 80
       c.bin_size = 8

@@ -85,10 +85,10 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
       c.betas = (1.0,)
       c.num_seeds = 1
     elif v == "quick":
-      c.ks = (0.1, 1.0, 5.0)
+      c.ks = (0.1, 1.0, 10.0)
       c.betas = (0.5, 1.0)
       c.num_seeds = 2
-      c.num_steps = 2_000
+      c.num_steps = 1_000
       c.log_every = 10
     elif v == "tiny":
       c.ks = (0.1, 5.0)

@@ -20,6 +20,7 @@ Record:
     clean_target[N], input_norms[N], snapshot_steps[M] (logged steps the figure shows),
     sanity_x[P], sanity_eigvals[P], sanity_eigvecs[P, n] (first n eigenvectors of the RBF
     Gram on P uniform points of [0, 1]), sanity_sign_changes[n], diverged[noise, seed]
+  params.npz: final params of every cell (leaves [C, ...], c = i_noise·S + s)
   summary.json: N used (and how many were available), σ and its rule, σ over the median
     pairwise and median nearest-neighbour distances, Parseval check of the target's
     spectrum, per noise kind the seed-mean best validation loss and its step, the final
@@ -168,8 +169,8 @@ def train_cells(config, b, **kwargs) -> train.History:
 def run(config, workdir: str, **workdir_options) -> str:
   """Trains every cell, measures, writes the record into ``workdir``; returns its path."""
   validate(config)
+  b = build(config)  # before the workdir: a data-dependent error writes nothing
   wd = records.Workdir(workdir, config=config, **workdir_options)
-  b = build(config)
   N = b["x"].shape[0]
   logging.info("kernel_spectrum: %s, %d of %d samples (D = %d), sigma = %.4g, %d bins; "
                "noises %s x %d seeds, %d steps", config.dataset, N, b["available"],
@@ -179,7 +180,7 @@ def run(config, workdir: str, **workdir_options) -> str:
                      checkpoint_path=lambda gi: wd.checkpoint_path(f"checkpoint_group{gi}"),
                      monitor=wd.monitor())
   arrays, metrics, summary = analyse(config, b, hist)
-  path = wd.save(config, metrics, arrays, summary)
+  path = wd.save(config, metrics, arrays, summary, params=hist.params)
   _log_result(summary)
   logging.info("kernel_spectrum: record written to %s (%.1f s training)", path, hist.wall_time)
   return path

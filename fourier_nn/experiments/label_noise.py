@@ -168,8 +168,8 @@ def train_cells(config, b, **kwargs) -> train.History:
 def run(config, workdir: str, **workdir_options) -> str:
   """Trains every cell, measures, writes the record into ``workdir``; returns its path."""
   validate(config)
+  b = build(config)  # before the workdir: a data-dependent error writes nothing
   wd = records.Workdir(workdir, config=config, **workdir_options)
-  b = build(config)
   C = int(b["init_keys"].shape[0])
   logging.info("label_noise: %s, %d train / %d validation samples (D = %d); k=%s x beta=%s "
                "x %d seeds%s = %d cells, %d steps", config.dataset, b["x_train"].shape[0],

@@ -49,6 +49,8 @@ FIGURES = {
     "flower_manifold": "manifold",
     "manifold_classification": "manifold",
     "delta_ablation": "delta_ablation",
+    "label_noise": "label_noise",
+    "kernel_spectrum": "kernel_spectrum",
 }
 
 STYLES = ("paper", "screen")
