@@ -28,15 +28,16 @@ Paper vs the authors' notebook ICML_MNISTWithKernels (default = paper):
   * data: MNIST with ``--config.dataset=mnist --config.data_dir=DIR``; the default digits
     have only 357 images of 3 and 8, so all of them are used (N = 357, 17 bins of 21).
 
-Command (20 + 1 … here: 2 noise kinds × 3 seeds = 6 cells, 5 000 steps):
+Command (2 noise kinds × 3 seeds = 6 cells, 5 000 steps; ≈ 1 h on the loaded 2-core CPU
+from the quick run's speed):
 
   python scripts/kernel_spectrum.py --config=fourier_nn/configs/kernel_spectrum.py \
       --workdir=runs/exp4
   python scripts/plot.py --workdir=runs/exp4
 
 Variants (``:a,b``): ``code`` (notebook: linspace coefficients, 1 seed), ``quick`` (2 CPU
-cores: 2 seeds, 1 500 steps, log every 5), ``tiny`` (tests: width 16, depth 2, 80
-samples, bins of 8, 20 steps).
+cores: 2 seeds, 1 000 steps, log every 5; paper width and lr), ``tiny`` (tests: width 16,
+depth 2, 80 samples, bins of 8, 20 steps).
 
 Expected (paper Fig 5, 13): the net's spectrum fills the low-n bins first (it reaches the
 target there early) and the high-n bins later; the validation loss against τ₀ dips early
