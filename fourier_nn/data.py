@@ -167,8 +167,8 @@ def radial_wave(x: ArrayLike, k: ArrayLike, form: str = "k") -> np.ndarray:
   Returns:
     [N] for a scalar k, [C, N] for [C] values of k.
 
-  >>> radial_wave(np.array([[3.0, 4.0]]), 0.1).round(6).tolist()  # sin(0.5)
-  [0.479426]
+  >>> round(float(radial_wave(np.array([[3.0, 4.0]]), 0.1)[0]), 6)  # sin(0.1 · 5)
+  0.479426
   """
   if form not in RADIAL_WAVES:
     raise ValueError(f"wave={form!r} is not supported; choose one of {RADIAL_WAVES}")
