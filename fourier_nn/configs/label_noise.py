@@ -40,7 +40,7 @@ Variants (``:a,b``): ``code`` (notebook: sin(2πk‖x‖), k ∈ {0.05, 0.2, 1},
 Expected (paper Fig 4): low-k noise raises the best validation loss with β; high-k noise
 leaves the best validation loss near the clean level, reached at an early dip after which
 the validation loss rises as the net fits the noise; the dip deepens with k.
-Measured: see WORKSPACE.md (row R10).
+Measured: WORKSPACE.md, row R-Exp3.
 """
 import ml_collections
 
