@@ -136,3 +136,12 @@ def test_net_spectrum_fills_the_low_n_bins_first():
   assert np.all(lo > 1.8 * hi), (lo, hi)
   assert np.all(lo > 0.5), lo
   assert s["per_noise"]["hfn"]["best_val_loss_mean"] < s["per_noise"]["white"]["best_val_loss_mean"]
+
+
+@pytest.mark.parametrize("variant", ["paper", "code", "quick", "tiny"])
+def test_every_variant_validates(variant):
+  c = get_config(variant)
+  kernel_spectrum.validate(c)
+  assert c.sigma == 1.25 and c.noise_power == 2.0
+  assert c.hfn_form == ("linspace" if variant == "code" else "n_over_N")
+  assert kernel_spectrum.effective_sigma(c, 784) == pytest.approx(1.25)

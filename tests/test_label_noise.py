@@ -90,3 +90,12 @@ def test_low_frequency_noise_hurts_more_than_high_frequency_noise():
   step_hi = np.asarray(s["best_step_of_mean[k, beta]"])[1, 0]
   dip = np.asarray(s["dip_final_minus_best[k, beta]"])[:, 0]
   assert step_hi < c.num_steps and dip[1] > 0.03 and dip[1] > 2 * dip[0], (step_hi, dip)
+
+
+@pytest.mark.parametrize("variant", ["paper", "code", "quick", "tiny"])
+def test_every_variant_validates_and_the_code_variant_is_the_notebook(variant):
+  c = get_config(variant)
+  label_noise.validate(c)
+  if variant == "code":  # ICML_MNISTLabelNoise: sin(2πk‖x‖), k ∈ {0.05, 0.2, 1}, β = 1
+    assert c.wave == "2pi_k" and c.ks == (0.05, 0.2, 1.0) and c.betas == (1.0,)
+  assert c.val_split == 0.8 and (c.negative, c.positive) == (3, 8)
