@@ -11,6 +11,8 @@ Shapes: inputs are [N, d]; targets [N] (or [S, N] when they differ per seed).
   `harmonic_sum_target` (Σ a_k P_k(⟨ζ_k, x⟩) with its unit component vectors),
   `unit_normalize`;
 * the LFP's few 1-D points: `lfp_points`, `interval_grid`;
+* Rahaman's radial-wave label noise (Exp 3), `radial_wave` sin(k‖x‖) or sin(2πk‖x‖), and
+  the white noise U(−1, 1) of Exp 4, `uniform_noise`;
 * Rahaman's flower manifold (Exp 5, 6): `flower_manifold` γ_L(z) ∈ R², `flower_radius`,
   `sine_labels` (sin(2πkz + φ) > 0 in {0, 1}), `square_grid` (the decision-map grid);
 * parity on the cube: `parity_cube` ({−1, 1}^n and Π x_j), `random_splits` (per-seed
@@ -170,6 +172,38 @@ def sine_sum_1d(x_start: float, x_end: float, n: int,
   x = np.linspace(x_start, x_end, num=n, endpoint=True)
   y = sum(a * np.sin(w * x) for a, w in terms)
   return x.astype(np.float32), np.asarray(y, np.float32)
+
+
+RADIAL_WAVES = ("k", "2pi_k")
+
+
+def radial_wave(x: ArrayLike, k: ArrayLike, form: str = "k") -> np.ndarray:
+  """Rahaman et al. Exp 3's label noise ψ_k(x) = sin(k‖x‖) (paper, ``form="k"``) or
+  sin(2πk‖x‖) (the authors' notebook ICML_MNISTLabelNoise, ``form="2pi_k"``), float32.
+
+  A radial wave oscillates along every direction of the input space at once.
+
+  Args:
+    x: inputs [N, D]. k: a scalar or [C] frequencies (one wave per cell).
+    form: one of `RADIAL_WAVES`.
+
+  Returns:
+    [N] for a scalar k, [C, N] for [C] values of k.
+
+  >>> round(float(radial_wave(np.array([[3.0, 4.0]]), 0.1)[0]), 6)  # sin(0.1 · 5)
+  0.479426
+  """
+  if form not in RADIAL_WAVES:
+    raise ValueError(f"wave={form!r} is not supported; choose one of {RADIAL_WAVES}")
+  r = np.linalg.norm(np.asarray(x, np.float64), axis=-1)
+  k = np.asarray(k, np.float64)
+  scale = 2 * np.pi if form == "2pi_k" else 1.0
+  return np.sin(scale * k[..., None] * r).astype(np.float32)
+
+
+def uniform_noise(key: jax.Array, shape: Sequence[int]) -> np.ndarray:
+  """White noise U(−1, 1) of ``shape`` (Rahaman Exp 4's white-noise target), float32."""
+  return np.asarray(jax.random.uniform(key, tuple(shape), minval=-1.0, maxval=1.0))
 
 
 def sample_circle(key: jax.Array, n: int) -> tuple[jax.Array, jax.Array]:

@@ -91,6 +91,7 @@ SCRIPTS = {
         ("--config.k_max=0.01", "k_max"),
         ("--config.dataset=cifar10", "--config.data_dir=None is invalid"),
         ("--config.max_points=1", "max_points"),
+    ]),
     "fprinciple_1d": ("tiny", [
         ("--config.delta_f=phase", "delta_f"),
         ("--config.max_bin=80", "max_bin"),
@@ -106,6 +107,24 @@ SCRIPTS = {
         ("--config.dataset=mnist", "data_dir"),
         ("--config.num_train=5000", "num_train"),
         ("--config.batch_size=0", "batch_size"),
+    ]),
+    "label_noise": ("tiny", [
+        ("--config.ks=(0.1,-1.0)", "ks"),
+        ("--config.betas=(1.0,1.0)", "betas"),
+        ("--config.wave=sin", "wave"),
+        ("--config.val_split=1.0", "val_split"),
+        ("--config.dataset=svhn", "dataset"),
+        ("--config.dataset=mnist", "data_dir"),
+        ("--config.positive=3", "positive"),
+    ]),
+    "kernel_spectrum": ("tiny", [
+        ("--config.noises=('white','pink')", "noises"),
+        ("--config.sigma=0.0", "sigma"),
+        ("--config.sigma_rule=median", "sigma_rule"),
+        ("--config.hfn_form=cubic", "hfn_form"),
+        ("--config.snapshot_steps=(0,15)", "snapshot_steps"),
+        ("--config.bin_size=1000", "bin_size"),
+        ("--config.sanity_num=51", "sanity_num"),
     ]),
 }
 # Rows every script must handle the same way.

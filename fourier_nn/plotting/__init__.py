@@ -53,6 +53,8 @@ FIGURES = {
     "projection": "projection",
     "fprinciple_1d": "fprinciple_1d",
     "filtering": "filtering",
+    "label_noise": "label_noise",
+    "kernel_spectrum": "kernel_spectrum",
 }
 
 STYLES = ("paper", "screen")
