@@ -38,6 +38,12 @@ SCRIPTS = {
         ("--config.lr_fraction=1.5", "lr_fraction"),
         ("--config.model.init_dist=uniform", "model.init_dist"),
     ]),
+    "lfp_2d": ("tiny", [
+        ("--config.model.width=7", "model.width"),
+        ("--config.model.l_range=1.0", "model.l_range"),
+        ("--config.model.coupling=random", "model.coupling"),
+        ("--config.x_train=((0.0,0.0),(2.0,0.0),(0.5,0.5),(0.1,0.9))", "x_train"),
+    ]),
     "robustness": ("tiny", [
         ("--config.num_draws=0", "num_draws"),
         ("--config.delta_max=-1.0", "delta_max"),

@@ -45,6 +45,7 @@ FIGURES = {
     "basri_sphere": "basri",
     "ntk_sphere": "ntk_sphere",
     "lfp": "lfp",
+    "lfp_2d": "lfp_2d",
     "robustness": "robustness",
     "flower_manifold": "manifold",
     "manifold_classification": "manifold",
