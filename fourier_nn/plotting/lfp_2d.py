@@ -53,7 +53,7 @@ def panel_distances(ax, rec):
   ax.set_xticks(range(len(keys)), [SHORT[k] for k in keys])
   ax.set_ylabel("RMS distance to the net")
   ax.set_title(f"{s.get('regime', '')} regime")
-  ax.legend(loc="upper right", fontsize="small")
+  ax.legend(loc="upper left", fontsize="small")
 
 
 def figure(rec, style: str = "paper"):
