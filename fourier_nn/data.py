@@ -638,3 +638,29 @@ def load_images(name: str, data_dir: str | None = None, classes: Sequence[int] |
   if flatten:
     x = x.reshape(len(x), int(np.prod(x.shape[1:])))
   return x, labels
+
+
+SAMPLE_PHOTOS = ("china.jpg", "flower.jpg")
+
+
+def sample_photo(name: str = "china.jpg", size: int = 64) -> np.ndarray:
+  """A photograph shipped with scikit-learn as a grey [size, size] float32 image in [0, 1].
+
+  ``sklearn.datasets.load_sample_image(name)`` (427 × 640 RGB, no download), converted to
+  grey with the ITU-R BT.601 luma 0.299 R + 0.587 G + 0.114 B, divided by 255, cropped to
+  the centred square of side ``(427 // size) · size`` and downsampled by block means.
+  Row index = vertical position (top first), column = horizontal.
+  """
+  if name not in SAMPLE_PHOTOS:
+    raise ValueError(f"photo={name!r} is not shipped; choose one of {SAMPLE_PHOTOS}")
+  from sklearn.datasets import load_sample_image  # pylint: disable=import-outside-toplevel
+  rgb = np.asarray(load_sample_image(name), np.float64)
+  h, w = rgb.shape[:2]
+  if not (isinstance(size, (int, np.integer)) and 1 <= size <= min(h, w)):
+    raise ValueError(f"size={size!r} must be an integer in [1, {min(h, w)}]")
+  grey = (rgb @ np.array([0.299, 0.587, 0.114])) / 255.0
+  b = min(h, w) // size
+  side = b * size
+  top, left = (h - side) // 2, (w - side) // 2
+  crop = grey[top:top + side, left:left + side]
+  return crop.reshape(size, b, size, b).mean(axis=(1, 3)).astype(np.float32)

@@ -387,3 +387,46 @@ def second_moments(params: Any) -> tuple[float, float, float]:
   w = np.asarray(p["w"], np.float64)
   r2 = np.sum(np.asarray(p["r"], np.float64) ** 2, axis=0)
   return float(np.mean(r2 * w * w)), float(np.mean(r2)), float(np.mean(w * w))
+
+
+RIDGE_COUPLINGS = ("independent", "proportional")
+
+
+def ridge_shift_apply(params: Any, x: jax.Array) -> jax.Array:
+  """h(x) = (1/√m) Σ_i w_i ReLU(r_i·x − |r_i| l_i), x [N, d] -> [N].
+
+  The d-dimensional LFP net (`theory.lfp_ntk_nd`): l_i is the signed offset of neuron i
+  along its direction r_i/|r_i| (d = 1: the ``form="shifted"`` net up to l ↦ −sign(r) l).
+  ``params``: ``w`` [m], ``r`` [d, m], ``l`` [m], all trained.
+  """
+  p = params["params"] if "params" in params else params
+  rho = jnp.sqrt(jnp.sum(p["r"] ** 2, axis=0))
+  return jax.nn.relu(x @ p["r"] - (rho * p["l"])[None, :]) @ p["w"] / np.sqrt(p["w"].shape[0])
+
+
+def ridge_shift_init(key: jax.Array, width: int, d: int, r_std: float, w_std: float,
+                     l_range: float, *, coupling: str = "independent",
+                     antisymmetric: bool = False) -> dict:
+  """Parameters of `ridge_shift_apply`: r ~ N(0, r_std² I_d), l ~ U(−L, L), and
+
+  * ``coupling="independent"``: w ~ N(0, w_std²), so ⟨|r|²w²⟩ = ⟨|r|²⟩⟨w²⟩;
+  * ``coupling="proportional"``: w = ±w_std |r|/(r_std √d) (random sign), so
+    ⟨w²⟩ = w_std² but ⟨|r|²w²⟩ = (d+2)/d · ⟨|r|²⟩⟨w²⟩ (|r|² ~ r_std² χ²_d): correlated.
+
+  ``antisymmetric``: neuron i + m/2 copies i with −w (h ≡ 0 at init; m even).
+  Returns {"w": [m], "r": [d, m], "l": [m]} float32.
+  """
+  if coupling not in RIDGE_COUPLINGS:
+    raise ValueError(f"coupling={coupling!r}; choose one of {RIDGE_COUPLINGS}")
+  half = width // 2 if antisymmetric else width
+  kr, kw, kl, ks = jax.random.split(key, 4)
+  r = r_std * jax.random.normal(kr, (d, half))
+  if coupling == "independent":
+    w = w_std * jax.random.normal(kw, (half,))
+  else:
+    w = jax.random.rademacher(ks, (half,), jnp.float32) * w_std * jnp.sqrt(
+        jnp.sum(r * r, axis=0)) / (r_std * np.sqrt(d))
+  l = jax.random.uniform(kl, (half,), jnp.float32, -l_range, l_range)
+  if antisymmetric:
+    r, w, l = jnp.concatenate([r, r], 1), jnp.concatenate([w, -w]), jnp.concatenate([l, l])
+  return {"w": w.astype(jnp.float32), "r": r.astype(jnp.float32), "l": l.astype(jnp.float32)}

@@ -177,3 +177,51 @@ def filtered_errors(x: ArrayLike, y: ArrayLike, h: ArrayLike, delta: float) -> t
   y_low = jnp.broadcast_to(g @ y, h_low.shape)  # explicit: tests run with rank promotion off
   y_high, h_high = jnp.broadcast_to(y, h.shape) - y_low, h - h_low
   return norm(y_low - h_low) / norm(y_low), norm(y_high - h_high) / norm(y_high)
+
+
+def radial_rings(size: int, num_rings: int) -> np.ndarray:
+  """Ring index [size, size] of every 2-D DFT bin of a size × size image (np.fft order):
+  ring = ⌊|k| / k_max · num_rings⌋ with |k| = √(k₁² + k₂²) in cycles per image (signed
+  frequencies, np.fft.fftfreq · size) and k_max = size/2 (the Nyquist radius); bins with
+  |k| ≥ k_max (the corners) get −1 and are left out. Ring 0 holds the mean (k = 0).
+  """
+  if not (isinstance(size, (int, np.integer)) and size >= 2):
+    raise ValueError(f"size must be an integer >= 2, got {size!r}")
+  if not (isinstance(num_rings, (int, np.integer)) and 1 <= num_rings <= size // 2):
+    raise ValueError(f"num_rings must be an integer in [1, {size // 2}], got {num_rings!r}")
+  k = np.fft.fftfreq(size) * size
+  kr = np.hypot(k[:, None], k[None, :])
+  ring = np.floor(kr / (size / 2) * num_rings).astype(np.int64)
+  return np.where(kr < size / 2, ring, -1)
+
+
+def radial_power(images: ArrayLike, num_rings: int) -> np.ndarray:
+  """Annulus-averaged power spectrum: mean over the bins of each ring (`radial_rings`) of
+  |DFT|²/(H W)², images [..., S, S] -> [..., num_rings], float64 (NumPy)."""
+  im = np.asarray(images, np.float64)
+  size = im.shape[-1]
+  if im.ndim < 2 or im.shape[-2] != size:
+    raise ValueError(f"images must be [..., S, S], got {im.shape}")
+  ring = radial_rings(size, num_rings)
+  p = np.abs(np.fft.fft2(im)) ** 2 / size**4
+  return _ring_mean(p, ring, num_rings)
+
+
+def radial_relative_error(pred: ArrayLike, target: ArrayLike, num_rings: int) -> np.ndarray:
+  """Per ring r: ‖DFT(pred) − DFT(target)‖ / ‖DFT(target)‖ over the bins of ring r (the
+  2-D analogue of Δ_F, complex form), pred [..., S, S], target [S, S] -> [..., num_rings].
+  A ring where the target has no power is meaningless (inf, nan, or round-off ratios)."""
+  p = np.fft.fft2(np.asarray(pred, np.float64))
+  t = np.fft.fft2(np.asarray(target, np.float64))
+  ring = radial_rings(t.shape[-1], num_rings)
+  num = _ring_mean(np.abs(p - t) ** 2, ring, num_rings)
+  den = _ring_mean(np.abs(t) ** 2, ring, num_rings)
+  with np.errstate(divide="ignore", invalid="ignore"):
+    return np.sqrt(num / den)
+
+
+def _ring_mean(values: np.ndarray, ring: np.ndarray, num_rings: int) -> np.ndarray:
+  flat = values.reshape(values.shape[:-2] + (-1,))
+  r = ring.ravel()
+  onehot = (r[:, None] == np.arange(num_rings)[None, :]).astype(np.float64)  # [S², R]
+  return flat @ onehot / onehot.sum(axis=0)

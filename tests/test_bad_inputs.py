@@ -44,6 +44,18 @@ SCRIPTS = {
         ("--config.lr_fraction=1.5", "lr_fraction"),
         ("--config.model.init_dist=uniform", "model.init_dist"),
     ]),
+    "image_fit": ("tiny", [
+        ("--config.photo=lena.png", "photo"),
+        ("--config.num_rings=9", "num_rings"),
+        ("--config.model.activation=swish", "model.activation"),
+        ("--config.threshold=1.5", "threshold"),
+    ]),
+    "lfp_2d": ("tiny", [
+        ("--config.model.width=7", "model.width"),
+        ("--config.model.l_range=1.0", "model.l_range"),
+        ("--config.model.coupling=random", "model.coupling"),
+        ("--config.x_train=((0.0,0.0),(2.0,0.0),(0.5,0.5),(0.1,0.9))", "x_train"),
+    ]),
     "robustness": ("tiny", [
         ("--config.train.num_seeds=100000000", "train.num_seeds=100000000 is invalid: training needs"),
         ("--config.num_draws=0", "num_draws"),

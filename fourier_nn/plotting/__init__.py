@@ -45,6 +45,8 @@ FIGURES = {
     "basri_sphere": "basri",
     "ntk_sphere": "ntk_sphere",
     "lfp": "lfp",
+    "lfp_2d": "lfp_2d",
+    "image_fit": "image_fit",
     "robustness": "robustness",
     "flower_manifold": "manifold",
     "manifold_classification": "manifold",

@@ -31,6 +31,9 @@ arXiv:1902.06720)
 * `lfp_multiplier`, `lfp_kernel`, `lfp_interpolant`, `linear_spline`, `cubic_spline` —
   the Linear Frequency Principle of Zhang, Xu, Luo, Ma 2019 and its long-time limit;
   `lfp_ntk`, `lfp_time_per_step`, `lfp_data_kernel`, `l2_distance`.
+* `lfp_multiplier_nd`, `lfp_prefactor_nd`, `lfp_green_nd`, `lfp_ntk_nd`,
+  `lfp_interpolant_nd` — the same in d dimensions for h = Σ w ReLU(r·x − |r| l)
+  (derived in lfp.py; `sphere_abs_moment`, `riesz_constant` are its constants).
 
 `theory.laws`
 * `convergence_steps`, `convergence_time`, `fit_power_law`, `fit_exponent` —
@@ -59,8 +62,10 @@ from fourier_nn.theory.laws import (PowerLawFit, convergence_steps, convergence_
                                     fit_exponent, fit_log_rate, fit_power_law, group_stats,
                                     mean_ci)
 from fourier_nn.theory.lfp import (cubic_spline, l2_distance, lfp_data_kernel,
-                                   lfp_interpolant, lfp_kernel, lfp_multiplier, lfp_ntk,
-                                   lfp_time_per_step, linear_spline)
+                                   lfp_green_nd, lfp_interpolant, lfp_interpolant_nd,
+                                   lfp_kernel, lfp_multiplier, lfp_multiplier_nd, lfp_ntk,
+                                   lfp_ntk_nd, lfp_prefactor_nd, lfp_time_per_step,
+                                   linear_spline, riesz_constant, sphere_abs_moment)
 from fourier_nn.theory.predict import (Gaussian, gp_inference, gradient_descent_mse,
                                        gradient_descent_mse_ensemble)
 from fourier_nn.theory.spectra import (GEGENBAUER_NORMS, arccos_kernel, circle_eigenvalues,
@@ -76,6 +81,8 @@ __all__ = [
     "GEGENBAUER_NORMS", "sign_net_ntk", "sign_net_eigenvalues",
     "lfp_multiplier", "lfp_kernel", "lfp_interpolant", "linear_spline", "cubic_spline",
     "lfp_ntk", "lfp_time_per_step", "lfp_data_kernel", "l2_distance",
+    "lfp_multiplier_nd", "lfp_prefactor_nd", "lfp_green_nd", "lfp_ntk_nd",
+    "lfp_interpolant_nd", "sphere_abs_moment", "riesz_constant",
     "convergence_steps", "convergence_time", "fit_power_law", "fit_exponent", "PowerLawFit",
     "fit_log_rate", "mean_ci", "group_stats",
 ]
