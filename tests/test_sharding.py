@@ -135,13 +135,14 @@ def test_two_and_four_devices_agree_with_each_other_closely(tmp_path):
 
 
 def test_checkpoint_of_a_sharded_run_resumes_on_one_device(tmp_path):
-  """A 4-device run stopped after 2 of 4 chunks leaves a checkpoint with exactly S seeds
-  (gathered, padding dropped); one device resumes it to the uninterrupted numbers."""
+  """A 4-device run stopped in its 2nd of 4 chunks leaves the checkpoint of chunk 1 with
+  exactly S seeds (gathered, padding dropped); one device resumes it to the uninterrupted
+  numbers."""
   ckpt = str(tmp_path / "checkpoint.npz")
   info, _ = _run(tmp_path, 4, 5, ckpt, "2")
   assert info == "stopped"
   with np.load(ckpt) as z:
-    assert int(z["meta/done_chunks"]) == 2
+    assert int(z["meta/done_chunks"]) == 1
     assert {z[k].shape[0] for k in z.files if k.startswith("state/")} == {5}
   _, resumed = _run(tmp_path, 1, 5, ckpt)
   _, straight = _run(tmp_path, 4, 5)
