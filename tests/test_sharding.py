@@ -121,7 +121,7 @@ def test_ragged_seeds_over_four_devices_match_one_device(tmp_path):
     info1, one = _run(tmp_path, 1, seeds)
     assert info1 == f"devices 1 used 1 padded {seeds}"
     _assert_close(many, one)
-    assert many["loss"][:, -1].max() < many["loss"][:, 0].min()  # it trains
+    assert (many["loss"][:, -1] < many["loss"][:, 0]).all()  # every seed trains
     # each seed is itself, not a neighbour or the padding: seed i fits sin(2π(i+1)x)
     assert len({round(float(v), 6) for v in many["loss"][:, -1]}) == seeds
 
