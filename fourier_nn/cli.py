@@ -53,10 +53,12 @@ def experiment_main(name: str, driver: str | None = None) -> None:
       "float32 matmul precision for training and the in-graph DFT on GPU/TPU: 'highest' "
       "(true float32, the default here), 'high' (bf16_3x) or 'default' (TF32 / bf16, the "
       "accelerators' own default). No effect on CPU. Recorded in the provenance.")
+  dist = define_distributed_flags()
 
   def main(argv):
     if len(argv) > 1:
       raise app.UsageError(f"unexpected arguments: {argv[1:]}")
+    start_devices(dist, name)  # before any other use of JAX's devices
     import jax
     jax.config.update("jax_default_matmul_precision", precision.value)
     exp = importlib.import_module(f"fourier_nn.experiments.{driver or name}")
@@ -65,6 +67,54 @@ def experiment_main(name: str, driver: str | None = None) -> None:
                 name)
 
   app.run(main, flags_parser=lambda argv: parse_flags_or_exit(argv, name))
+
+
+def define_distributed_flags() -> dict:
+  """The device and multi-host flags every script shares (`sharding`): --host_devices,
+  --distributed, --coordinator_address, --num_processes, --process_id."""
+  from absl import flags
+
+  return dict(
+      host_devices=flags.DEFINE_string(
+          "host_devices", None,
+          "CPU host devices the seeds are sharded over: a positive integer or 'cores' (one "
+          f"per usable core). Default: ${sharding_env()} or "
+          f"'{sharding_default()}'. Ignored when XLA_FLAGS sets "
+          "--xla_force_host_platform_device_count."),
+      distributed=flags.DEFINE_bool(
+          "distributed", False,
+          "Call jax.distributed.initialize (settings detected by JAX on SLURM, Open MPI and "
+          "TPU pods; implied by any of the three flags below). Process 0 writes the record."),
+      coordinator_address=flags.DEFINE_string(
+          "coordinator_address", None, "jax.distributed: host:port of process 0."),
+      num_processes=flags.DEFINE_integer(
+          "num_processes", None, "jax.distributed: number of processes.", lower_bound=1),
+      process_id=flags.DEFINE_integer(
+          "process_id", None, "jax.distributed: this process's index.", lower_bound=0))
+
+
+def sharding_env() -> str:
+  from fourier_nn import sharding
+  return sharding.ENV_HOST_DEVICES
+
+
+def sharding_default() -> str:
+  from fourier_nn import sharding
+  return sharding.DEFAULT_HOST_DEVICES
+
+
+def start_devices(dist: dict, prog: str) -> None:
+  """Host device count, then jax.distributed, from the flags of `define_distributed_flags`
+  (before JAX starts a backend); a bad value is one line and exit 2."""
+  from fourier_nn import sharding
+
+  def start():
+    sharding.configure_host_devices(dist["host_devices"].value)
+    sharding.initialize_distributed(dist["coordinator_address"].value,
+                                    dist["num_processes"].value, dist["process_id"].value,
+                                    force=dist["distributed"].value)
+
+  run_or_exit(start, prog)
 
 
 def parse_flags_or_exit(argv: list[str], prog: str) -> list[str]:

@@ -475,6 +475,20 @@ class AllDiverged(ValueError):
   run is kept for inspection, but it did not succeed (the scripts exit non-zero)."""
 
 
+def _is_writer() -> bool:
+  from fourier_nn import sharding
+  return sharding.is_writer()
+
+
+def _sync_processes(name: str) -> None:
+  """A barrier across the processes of a multi-process run (nothing with one)."""
+  if "jax" in sys.modules:
+    import jax
+    if jax.process_count() > 1:
+      from jax.experimental import multihost_utils
+      multihost_utils.sync_global_devices(f"fourier_nn.records.{name}")
+
+
 class Workdir:
   """The directory of one run: it owns the record and the checkpoints in it.
 
@@ -521,13 +535,19 @@ class Workdir:
                        "--resume")
     if resume and config is not None:
       _check_same_run(absolute, config)
-    self.path = check_writable(path)
+    # In a multi-process run only process 0 writes; the others read (resume) and
+    # compute the same numbers (sharding.py).
+    self.writes = _is_writer()
+    self.path = check_writable(path) if self.writes else absolute
     self.resume = bool(resume)
     self.overwrite = bool(overwrite)
     self.tensorboard = bool(tensorboard)
     self._t0 = time.time()
     self._monitors: list[LiveMetrics] = []
     self._registered: set[str] = set()
+    if not self.writes:
+      _sync_processes("workdir")  # process 0 has cleaned and removed stale checkpoints
+      return
     fileio.clean_leftovers(self.path)
     if not self.resume:
       self.remove_checkpoints()
@@ -536,6 +556,7 @@ class Workdir:
         os.remove(live)
       if config is not None:  # what a later --resume must match
         fileio.write_json_atomic(os.path.join(self.path, RUN_CONFIG), config)
+    _sync_processes("workdir")
 
   def __repr__(self) -> str:
     return f"Workdir({self.path!r}, resume={self.resume}, overwrite={self.overwrite})"
@@ -610,15 +631,16 @@ class Workdir:
       AllDiverged: after writing, when ``arrays["diverged"]`` (the drivers' [S] flags) is
         true for every seed.
     """
-    check_writable(self.path)
-    _write_record(self.path, config, metrics, arrays, summary, params,
-                  provenance(wall_time_s=time.time() - self._t0))
-    self.remove_checkpoints()
-    for mon in self._monitors:
-      mon.close()
-    live = os.path.join(self.path, LIVE_METRICS)
-    if os.path.exists(live):
-      os.remove(live)
+    if self.writes:
+      check_writable(self.path)
+      _write_record(self.path, config, metrics, arrays, summary, params,
+                    provenance(wall_time_s=time.time() - self._t0))
+      self.remove_checkpoints()
+      for mon in self._monitors:
+        mon.close()
+      live = os.path.join(self.path, LIVE_METRICS)
+      if os.path.exists(live):
+        os.remove(live)
     diverged = np.asarray(arrays.get("diverged", False), bool)
     if diverged.size and diverged.all():
       raise AllDiverged(f"every one of the {diverged.size} seeds/runs diverged (non-finite "
@@ -631,6 +653,8 @@ class Workdir:
     log step in ``metrics.live.jsonl`` (replaced by the record's metrics.jsonl when it is
     saved) and, with ``tensorboard=True``, TensorBoard event files in ``tensorboard/``
     (written by tensorboardX, no TensorFlow needed; kept after the run)."""
+    if not self.writes:
+      return LiveMetrics(None)  # writes nothing
     mon = LiveMetrics(os.path.join(self.path, LIVE_METRICS),
                       os.path.join(self.path, "tensorboard") if self.tensorboard else None)
     self._monitors.append(mon)
@@ -698,6 +722,8 @@ class LiveMetrics:
 
   def group(self, index: int) -> "LiveMetrics":
     """The same files, rows and scalars tagged with a group index (`train_in_groups`)."""
+    if self.path is None:
+      return self
     if not self._started:  # a new run: the first group starts the file afresh
       open(self.path, "w").close()
       self._started = True
@@ -727,6 +753,8 @@ class LiveMetrics:
     self._write(steps, loss, "a")
 
   def _write(self, steps, loss, mode: str) -> None:
+    if self.path is None:  # a process other than 0 of a multi-process run
+      return
     loss = np.asarray(loss, np.float64)
     rows = []
     writer = self._writer_or_none()

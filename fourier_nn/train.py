@@ -35,7 +35,7 @@ import numpy as np
 import optax
 from absl import logging
 
-from fourier_nn import fileio
+from fourier_nn import fileio, sharding
 
 PyTree = Any
 
@@ -274,16 +274,21 @@ def train_seeds(
   init, chunk = programs
 
   t0 = time.perf_counter()
-  state, first = init(keys, batch)
+  # The seed axis over every device (a no-op on one): sharding.py.
+  shard = sharding.SeedSharding(num_seeds, batch_axes)
+  batch = shard.batch(batch)
+  state, first = init(shard.keys(keys), batch)
   done_chunks = 0
-  logs = [jax.device_get(first)]
-  host_logs = ([_host_measure(host_measure_fn, state, 0, num_seeds)]
+  logs = [shard.host(first)]
+  host_logs = ([_host_measure(host_measure_fn, shard.host(state), 0, num_seeds)]
                if host_measure_fn is not None else [])
-  fingerprint = _fingerprint(state, num_steps, log_every, chunk_logs, num_seeds, minibatch)
+  fingerprint = _fingerprint(shard.host(state) if shard.active else state, num_steps,
+                             log_every, chunk_logs, num_seeds, minibatch)
   wall_before = 0.0
   if checkpoint_path and os.path.exists(checkpoint_path):
     state, logs, done_chunks, wall_before, host_logs = _load_checkpoint(
         checkpoint_path, state, logs[0], fingerprint, host_logs[0] if host_logs else None)
+    state = shard.state(state)
     logging.info("%s: resumed from %s at step %d", name, checkpoint_path,
                  done_chunks * chunk_logs * log_every)
 
@@ -297,13 +302,13 @@ def train_seeds(
   t_first = None  # end of the first chunk of this call: the speed is measured from there
   for c in range(done_chunks, num_chunks):
     start = jnp.int32(c * steps_per_chunk)
-    state, out = chunk(state, batch, start)
-    out = jax.device_get(out)  # blocks; [S, chunk_logs, ...]
+    state, out = chunk(state, batch, shard.scalar(start))
+    out = shard.host(out)  # blocks; [S, chunk_logs, ...]
     logs.append(out)
     done_chunks = c + 1
     steps_done = done_chunks * steps_per_chunk
     if host_measure_fn is not None:
-      host_logs.append(_host_measure(host_measure_fn, state, steps_done, num_seeds))
+      host_logs.append(_host_measure(host_measure_fn, shard.host(state), steps_done, num_seeds))
     if monitor is not None:
       monitor.update(c * steps_per_chunk + log_every * np.arange(1, chunk_logs + 1),
                      out["loss"])
@@ -337,12 +342,12 @@ def train_seeds(
                     done_chunks * chunk_logs * log_every)
       break
     if checkpoint_path and done_chunks % checkpoint_every == 0 and done_chunks < num_chunks:
-      _save_checkpoint(checkpoint_path, state, logs, done_chunks, fingerprint,
+      _save_checkpoint(checkpoint_path, shard.host(state), logs, done_chunks, fingerprint,
                        wall_before + time.perf_counter() - t0, host_logs)
   if bar is not None:
     bar.close()
   if checkpoint_path and keep_final_checkpoint and done_chunks > start_chunk:
-    _save_checkpoint(checkpoint_path, state, logs, done_chunks, fingerprint,
+    _save_checkpoint(checkpoint_path, shard.host(state), logs, done_chunks, fingerprint,
                      wall_before + time.perf_counter() - t0, host_logs)
 
   # Concatenate the log pieces along the step axis: [S, 1 + done*chunk_logs, ...].
@@ -353,7 +358,7 @@ def train_seeds(
   finite = np.isfinite(loss)
   diverged = ~finite.all(axis=1)
   diverged_step = np.where(diverged, steps[np.argmin(finite, axis=1)], -1)
-  state = jax.device_get(state)
+  state = shard.host(state)
   host_steps = host_metrics = None
   if host_logs:
     host_metrics = jax.tree_util.tree_map(lambda *a: np.stack(a, axis=1), *host_logs)
@@ -451,8 +456,10 @@ def _programs(init_fn, loss_fn, optimizer, measure_fn, log_every: int, chunk_log
       state["shuffle"] = shuffle_key(key)
     return state, measure(params, batch, jnp.int32(0))
 
-  chunk = jax.jit(jax.vmap(seed_chunk, in_axes=(0, batch_axes, None)), donate_argnums=0)
-  init = jax.jit(jax.vmap(seed_init, in_axes=(0, batch_axes)))
+  # jax.jit of the vmapped functions, shard_mapped when the seeds are sharded (sharding.py)
+  chunk = sharding.SeedProgram(jax.vmap(seed_chunk, in_axes=(0, batch_axes, None)),
+                               (0, batch_axes, None), donate_argnums=0)
+  init = sharding.SeedProgram(jax.vmap(seed_init, in_axes=(0, batch_axes)), (0, batch_axes))
   return init, chunk
 
 
@@ -470,6 +477,8 @@ def _fingerprint(state, num_steps, log_every, chunk_logs, num_seeds, minibatch=N
 
 def _save_checkpoint(path: str, state, logs, done_chunks: int, fingerprint: str,
                      wall_time: float, host_logs=()) -> None:
+  if not sharding.is_writer():  # one process writes (the state is gathered on all)
+    return
   arrays = {f"state/{i}": np.asarray(x)
             for i, x in enumerate(jax.tree_util.tree_leaves(jax.device_get(state)))}
   for j, piece in enumerate(logs):

@@ -5,6 +5,9 @@ import subprocess
 import sys
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
+# The scripts the tests start run on one CPU device, so their numbers are those of the
+# in-process runs they are compared with; tests/test_sharding.py sets its own layouts.
+os.environ.setdefault("FOURIER_NN_HOST_DEVICES", "1")
 
 # `make test*` sets FOURIER_NN_TEST_JAX_CACHE: JAX's persistent compilation cache, one
 # directory per xdist worker (JAX's cache takes no lock without the `filelock` package, so

@@ -146,6 +146,8 @@ COMMON = [
     ("VARIANT:banana", "unknown variant 'banana'"),
     ("--workdir=", "workdir='' is invalid"),
     ("--resume", "no checkpoint to resume from"),
+    ("--host_devices=banana", "host_devices='banana' is invalid"),
+    ("--num_processes=0", "--num_processes=0"),
 ]
 
 CASES = ([(s, f, n) for s, (_, rows) in SCRIPTS.items() for f, n in rows]
