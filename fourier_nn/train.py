@@ -46,6 +46,9 @@ class History:
     host_steps: [H] steps at which ``host_measure_fn`` ran (0 and every chunk end), or
       None without one.
     host_metrics: pytree from ``host_measure_fn``, each leaf [S, H, ...], or None.
+    first_below: [S] int, with ``track_below``: the first step t (0…num_steps, every step
+      checked in-graph) whose loss — at the params after t updates — is below the seed's
+      level; -1 where none is. None without ``track_below``.
   """
 
   steps: np.ndarray
@@ -58,6 +61,7 @@ class History:
   wall_time: float
   host_steps: np.ndarray | None = None
   host_metrics: PyTree = None
+  first_below: np.ndarray | None = None
 
 
 def clip_params(params: PyTree, clip: float) -> PyTree:
@@ -67,7 +71,8 @@ def clip_params(params: PyTree, clip: float) -> PyTree:
 
 def make_step(loss_fn: Callable[[PyTree, PyTree], jax.Array],
               optimizer: optax.GradientTransformation,
-              clip: float | str | None = None) -> Callable:
+              clip: float | str | None = None,
+              track_below: str | None = None) -> Callable:
   """Pure update for ONE seed: ``(state, batch) -> state``.
 
   Args:
@@ -78,15 +83,28 @@ def make_step(loss_fn: Callable[[PyTree, PyTree], jax.Array],
       scalar here; one per seed, batch axis 0, under `train_seeds`), so that one program
       trains cells with different clips (Rahaman et al. A.5). An infinite value does not
       clip.
+    track_below: None, or the name of a top-level ``batch`` entry holding this seed's loss
+      level (a scalar). The state then also carries ``step`` (updates done) and
+      ``first_below`` (-1 until the loss at the current params, the value computed with
+      the gradient, is first below the level; then that step, kept): a first-crossing
+      time resolved to one step at no extra forward pass.
   """
 
   def step(state, batch):
-    grads = jax.grad(loss_fn)(state["params"], batch)
+    if track_below is None:
+      grads = jax.grad(loss_fn)(state["params"], batch)
+    else:
+      loss, grads = jax.value_and_grad(loss_fn)(state["params"], batch)
     updates, opt = optimizer.update(grads, state["opt"], state["params"])
     params = optax.apply_updates(state["params"], updates)
     if clip is not None:
       params = clip_params(params, batch[clip] if isinstance(clip, str) else clip)
-    return {"params": params, "opt": opt}
+    new = {"params": params, "opt": opt}
+    if track_below is not None:
+      hit = (state["first_below"] < 0) & (loss < batch[track_below])
+      new["first_below"] = jnp.where(hit, state["step"], state["first_below"])
+      new["step"] = state["step"] + 1
+    return new
 
   return step
 
@@ -144,6 +162,7 @@ def train_seeds(
     programs: tuple[Callable, Callable] | None = None,
     monitor: Any = None,
     host_measure_fn: Callable[[PyTree, int], PyTree] | None = None,
+    track_below: str | None = None,
 ) -> History:
   """Trains ``len(keys)`` seeds of one model at once, full batch.
 
@@ -181,6 +200,10 @@ def train_seeds(
       axis first, run on the host at step 0 and after every chunk: measurements that
       cannot be jitted (e.g. `relu_geometry`'s exact linear regions) at no cost inside
       the compiled step. Its results are checkpointed with the run (``History.host_*``).
+    track_below: name of a top-level ``batch`` entry [S] (``batch_axes`` 0) with one loss
+      level per seed: every step's loss is compared with it in-graph and the first step
+      below it is returned as ``History.first_below`` (`make_step`); checkpointed with
+      the state.
 
   Returns:
     `History` (seed axis first).
@@ -199,7 +222,7 @@ def train_seeds(
 
   if programs is None:
     programs = _programs(init_fn, loss_fn, optimizer, measure_fn, log_every, chunk_logs,
-                         batch_axes, clip)
+                         batch_axes, clip, track_below)
   init, chunk = programs
 
   t0 = time.perf_counter()
@@ -287,10 +310,16 @@ def train_seeds(
   if host_logs:
     host_metrics = jax.tree_util.tree_map(lambda *a: np.stack(a, axis=1), *host_logs)
     host_steps = np.arange(len(host_logs)) * steps_per_chunk
+  first_below = None
+  if track_below is not None:  # the last step's loss is only in the log: check it here
+    first_below = np.asarray(state["first_below"], np.int64)
+    last = np.asarray(batch[track_below]) > loss[:, -1]
+    if done_chunks == num_chunks:
+      first_below = np.where((first_below < 0) & last, num_steps, first_below)
   return History(steps=steps, loss=loss, metrics=merged.get("metrics"), diverged=diverged,
                  diverged_step=diverged_step, params=state["params"], opt_state=state["opt"],
                  wall_time=wall_before + time.perf_counter() - t0,
-                 host_steps=host_steps, host_metrics=host_metrics)
+                 host_steps=host_steps, host_metrics=host_metrics, first_below=first_below)
 
 
 def _check_clip(clip, batch, batch_axes, num_seeds: int) -> None:
@@ -317,7 +346,7 @@ def _host_measure(fn, state, step: int, num_seeds: int):
 
 
 def _programs(init_fn, loss_fn, optimizer, measure_fn, log_every: int, chunk_logs: int,
-              batch_axes, clip):
+              batch_axes, clip, track_below=None):
   """The jitted, seed-vmapped (init, chunk) programs of `train_seeds`."""
 
   def measure(params, batch, step):
@@ -326,7 +355,7 @@ def _programs(init_fn, loss_fn, optimizer, measure_fn, log_every: int, chunk_log
       out["metrics"] = measure_fn(params, batch, step)
     return out
 
-  step_fn = make_step(loss_fn, optimizer, clip)
+  step_fn = make_step(loss_fn, optimizer, clip, track_below)
 
   def seed_chunk(state, batch, start):
     def interval(carry, i):
@@ -338,6 +367,8 @@ def _programs(init_fn, loss_fn, optimizer, measure_fn, log_every: int, chunk_log
   def seed_init(key, batch):
     params = init_fn(key)
     state = {"params": params, "opt": optimizer.init(params)}
+    if track_below is not None:
+      state["step"], state["first_below"] = jnp.int32(0), jnp.int32(-1)
     return state, measure(params, batch, jnp.int32(0))
 
   chunk = jax.jit(jax.vmap(seed_chunk, in_axes=(0, batch_axes, None)), donate_argnums=0)
@@ -457,7 +488,7 @@ def train_in_groups(
   num_logs = num_steps // log_every if num_steps > 0 and log_every > 0 else 1
   chunk_logs = _chunk_logs(num_logs, kwargs.pop("chunk_logs", None))
   programs = _programs(init_fn, loss_fn, optimizer, measure_fn, log_every, chunk_logs,
-                       batch_axes, kwargs.get("clip"))
+                       batch_axes, kwargs.get("clip"), kwargs.get("track_below"))
   monitor = kwargs.pop("monitor", None)
   hists = []
   for gi, idx in enumerate(groups):
@@ -497,7 +528,9 @@ def train_in_groups(
                  params=cat_seeds(*[h.params for h in hists]),
                  opt_state=cat_seeds(*[h.opt_state for h in hists]),
                  wall_time=float(sum(h.wall_time for h in hists)),
-                 host_steps=host_steps, host_metrics=host_metrics)
+                 host_steps=host_steps, host_metrics=host_metrics,
+                 first_below=(cat_seeds(*[h.first_below for h in hists])
+                              if hists[0].first_below is not None else None))
 
 
 def _cat_padded(*parts, length: int, num: int) -> np.ndarray:
