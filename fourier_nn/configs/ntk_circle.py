@@ -106,6 +106,7 @@ def base_config(experiment: str, base: str) -> ml_collections.ConfigDict:
 
   c.fit_min_k = 8
   c.fit_max_k = 30
+  c.fit_even_only = True  # NoBias_1D/readAndPlot.m fits k = mink:2:maxk (bias: every k)
   c.fit_statistic = "mean"  # the authors average runs
   c.empirical_prediction = True  # kernel flow with each run's empirical NTK at init
   c.predict_max_steps = 10_000_000  # horizon of that prediction
@@ -137,11 +138,13 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   base, variants = parse_variants(arg, "ntk_circle", BASES, "shallow_nobias")
   c = base_config("ntk_circle", base)
   if base == "shallow_bias":
+    c.fit_even_only = False  # WithBias_1D/readAndPlot.m: mink:1:maxk
     c.model.bias = True
     c.model.kappa = 2.5
     c.num_steps = 50_000
     c.log_every = 50
   elif base in ("deep", "residual"):
+    c.fit_even_only = False
     c.model.kind = base
     c.model.depth = 5 if base == "deep" else 10
     c.model.width = 256

@@ -167,6 +167,8 @@ def validate(config) -> None:
                  "cross_entropy is for the deep/residual nets (authors' residual code)")
   common.require(config.threshold_mode in THRESHOLD_MODES, "threshold_mode",
                  config.threshold_mode, f"choose one of {THRESHOLD_MODES}")
+  common.require(isinstance(config.fit_even_only, bool), "fit_even_only",
+                 config.fit_even_only, "must be True or False")
   common.require(config.fit_statistic in FIT_STATISTICS, "fit_statistic", config.fit_statistic,
                  f"choose one of {FIT_STATISTICS}")
   common.require(isinstance(config.pairs_per_program, int) and config.pairs_per_program >= 0,
@@ -416,7 +418,8 @@ def analyse(config, b, hist: train.History):
   t_theory = time.perf_counter() - t_theory
 
   stat = stats[f"{config.fit_statistic}_steps"]
-  all_conv = stats["frac_converged"] == 1
+  every_run = stats["frac_converged"] == 1
+  all_conv = every_run & ((b["freqs"] % 2 == 0) if config.fit_even_only else True)
   kfit = (b["freqs"], config.fit_min_k, config.fit_max_k)
   fit_meas = theory.fit_exponent(kfit[0], stat, *kfit[1:], allowed=all_conv)
   # Predictions are fitted over the same k as the measurement (every run converged), so
@@ -459,7 +462,8 @@ def analyse(config, b, hist: train.History):
       "fit_range": [config.fit_min_k, config.fit_max_k],
       "fit_measured": fit_meas, "fit_predicted": fit_pred,
       "fit_predicted_target_only": fit_target, "fit_predicted_empirical": fit_emp,
-      "fit_excluded_not_all_converged": b["freqs"][in_range & ~all_conv].tolist(),
+      "fit_even_only": config.fit_even_only,
+      "fit_excluded_not_all_converged": b["freqs"][in_range & ~every_run].tolist(),
       "paper_p_range": list(PAPER_P[config.domain]),
       "odd_k_ge3_frac_converged": (float(np.mean(stats["frac_converged"][odd & (b["freqs"] >= 3)]))
                                    if np.any(odd & (b["freqs"] >= 3)) else None),
