@@ -8,8 +8,10 @@ circle) and ``basri_sphere`` (configs/basri_sphere.py: the shallow net on S²).
 "seed" of `train.train_seeds` with its own inputs, target and fixed output signs carried
 in the batch (``batch_axes`` 0), so all pairs train in one compiled program (or, with
 ``config.pairs_per_program``, in equal-shaped groups of pairs run one after another).
-Pair p = i_k · num_runs + r; run r's inputs and initial weights are shared by every k
-(independent across r), so a pair differs from another of the same run only in its target.
+Pair p = i_k · num_runs + r. Every pair draws its own inputs, initial weights, signs and
+phase (the data/init/signs/phase keys are split per pair), as the authors reseed every
+run of every k (``runOneSession.m``: ``rng(num)``), so the errors of different k are
+independent.
 
 Models (``config.model.kind``):
   * ``shallow`` — `models.TwoLayerReLU(outer="sign")`: u(x) = (1/√m) Σ_r a_r
@@ -25,17 +27,24 @@ Models (``config.model.kind``):
 
 Losses (`losses`): ``sum_half`` = ½‖y − u‖² (shallow, Basri), ``mse`` = mean (y − u)²
 (deep), ``cross_entropy`` (residual, as the authors' code).
-Converged: the first LOGGED step (resolution ``log_every``) with loss < threshold
-(``threshold_mode="absolute"``) or loss < threshold · loss(u = 0) ("relative": the
-authors' deep nets stop at 5 % of ‖y‖²/n). A pair that never gets there within
+Converged: the first step t (updates done; every step checked in-graph,
+`train_seeds(track_below="level")`, not only the logged ones) whose loss is < threshold
+(``threshold_mode="absolute"``) or < threshold · loss(u = 0) ("relative": the authors'
+deep nets stop at 5 % of ‖y‖²/n) — the authors' loops (``trainAr.m``: ``losses(i)`` after
+update i, ``break`` at < 0.05, time = i). A pair that never gets there within
 ``num_steps`` has convergence step NaN and is counted in ``frac_converged``.
+``fit_even_only`` restricts the fit to even k (the authors' no-bias fits, k = 8:2:30).
 
 Theory per k (kernel regime, GD residual along mode k decays like (1 − η s n λ_k)^t with
 s = 1 for ``sum_half``, 2/n for ``mse``, λ_k w.r.t. the uniform probability measure):
   * shallow: λ_k = ``theory.sign_net_eigenvalues(k, d, bias)`` (circle: closed form;
-    S²: Funk–Hecke);
-  both turned into steps by ``theory.convergence_steps`` for the target's own mode only
-  (initial output ignored);
+    S²: Funk–Hecke). ``predicted_steps``: the initial output u₀ included in expectation
+    (`predicted_steps_with_init_output`: degree j of u₀ carries n ν_j mult_j, ν_j from
+    `theory.sign_net_init_output_eigenvalues`, and decays at its own λ_j) — it sets the
+    tens-of-steps floor at low k; "never" (inf) where a degree has η s n λ_j > 2 (k = 0,
+    and on the circle k = 1, with bias: the catapult, not the kernel regime).
+    ``predicted_target_steps``: `theory.convergence_steps` for the target's own mode only
+    (u₀ ignored); ``u0_negligible_k`` lists the k where the two agree within 5 %.
   * deep/residual (and, as a second prediction, the shallow nets with
     ``empirical_prediction``): the empirical NTK Θ of each run's net at init
     (`kernel_regime.init_kernels`), eigendecomposed, the initial residual u₀ − y of each
@@ -46,11 +55,13 @@ Record (seed axis = pair axis first):
   arrays.npz: steps[L], loss[P, L], target_residual[P, L] (⟨y − u, y⟩/‖y‖, the residual
     along the target), convergence_step[P] (NaN: never), level[P] (loss threshold),
     pair_freq[P], pair_run[P], freqs[K], mean_steps[K], median_steps[K], std_steps[K],
-    frac_converged[K], predicted_steps[K] (inf: never), predicted_empirical_steps[K] and
-    predicted_pair_steps[P] (empirical-NTK prediction), init_ntk_top_eigs[R, 8],
+    frac_converged[K], predicted_steps[K] (inf: never), predicted_target_steps[K],
+    predicted_empirical_steps[K] and predicted_pair_steps[P] (empirical-NTK prediction,
+    one Θ per pair), init_ntk_top_eigs[P, 8],
     diverged[P], ntk_top_eigs_empirical[E], ntk_top_eigs_theory[E] (shallow check).
   summary.json: per-k statistics, fitted exponent p with 95 % CI for measurement and
-    theory, the paper's range, the NTK normalisation check, timing.
+    theory (u₀ included, target only, empirical NTK), the paper's range, η s n λ_k at
+    init for k = 0, 1, 2 (``lr_s_n_lambda_init``), the NTK normalisation check, timing.
 """
 from __future__ import annotations
 
