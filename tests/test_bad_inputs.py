@@ -31,6 +31,7 @@ SCRIPTS = {
         ("--config.inputs=gaussian", "inputs"),
         ("--config.amplitudes=(1.0,2.0)", "amplitudes"),
         ("--config.dim=2", "dim"),
+        ("--config.dim_convention=R11", "dim_convention"),
     ]),
     "lfp": ("tiny", [
         ("--config.model.width=7", "model.width"),

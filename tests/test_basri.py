@@ -84,6 +84,8 @@ def test_grouped_pairs_equal_one_program(tmp_path):
   grp = records.load_record(basri.run(cfg, str(tmp_path / "grp")))
   assert grp.summary["num_programs"] == 2 and one.summary["num_programs"] == 1
   np.testing.assert_allclose(grp.arrays["loss"], one.arrays["loss"], rtol=1e-5, atol=1e-6)
+  # the in-graph first-crossing steps survive the grouping (train_in_groups concatenates)
+  np.testing.assert_array_equal(grp.arrays["convergence_step"], one.arrays["convergence_step"])
   jax.tree_util.tree_map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6),
                          grp.params, one.params)  # the final params of all 8 pairs, in order
   assert sorted(f for f in os.listdir(tmp_path / "grp") if f.endswith(".npz")) == [
@@ -250,3 +252,32 @@ def test_init_output_spectrum_closed_form():
   want = n * nu * np.where(np.arange(5) == 0, 1, 2)
   np.testing.assert_allclose(np.mean(c2[:, [0, 1, 2, 4]], 0), want[[0, 1, 2, 4]], rtol=0.15)
   assert np.mean(c2[:, 3]) < 1e-3 * want[2] and abs(nu[3]) < 1e-12
+
+
+def test_sphere_configs_are_the_authors_protocols():
+  """Shallow/WithBias_2D and NoBias_2D (optimize2D.m, readAndPlot.m, runOneSession.m)."""
+  c = basri_sphere.get_config()
+  assert (c.model.bias, c.model.width, c.model.kappa, c.num_points) == (True, 16_000, 1.0, 1001)
+  assert c.freqs == tuple(range(1, 31)) and c.num_runs == 20
+  assert (c.fit_min_k, c.fit_max_k, c.fit_even_only, c.num_steps) == (8, 30, False, 100_000)
+  assert (c.lr, c.threshold, c.loss) == (0.01, 0.05, "sum_half")
+  n = basri_sphere.get_config("no_bias")
+  assert (n.model.bias, n.model.width, n.model.kappa, n.num_steps) == (False, 16_000, 1.0, 40_000)
+  assert n.fit_even_only and n.freqs == c.freqs and n.num_runs == 20
+  assert get_config("shallow_nobias").fit_even_only and not get_config("shallow_bias").fit_even_only
+
+
+def test_even_only_fit_leaves_out_odd_k(tmp_path):
+  """fit_even_only (the authors' no-bias fits, k = mink:2:maxk): odd k stay out of the fit
+  even where they converged (here with bias, where every k converges)."""
+  cfg = get_config("shallow_bias,tiny")
+  cfg.empirical_prediction, cfg.ntk_check, cfg.num_runs, cfg.num_steps = False, False, 1, 400
+  cfg.freqs, cfg.fit_max_k, cfg.fit_even_only = (1, 2, 3, 4, 5, 6), 6, True
+  cfg.model.kappa, cfg.threshold, cfg.num_points, cfg.model.width = 1.0, 0.2, 128, 256
+  s = records.load_record(basri.run(cfg, str(tmp_path / "b"))).summary
+  conv = [k for k, f in zip(cfg.freqs, s["frac_converged"]) if f == 1.0]
+  assert {2, 3, 4, 5, 6} <= set(conv), s["frac_converged"]  # odd k converge with bias
+  assert s["fit_even_only"] and s["fit_measured"]["freqs_used"] == [k for k in conv if k % 2 == 0]
+  cfg.fit_even_only = False
+  s2 = records.load_record(basri.run(cfg, str(tmp_path / "c"))).summary
+  assert s2["fit_measured"]["freqs_used"] == conv
