@@ -56,6 +56,9 @@ class History:
     host_steps: [H] steps at which ``host_measure_fn`` ran (0 and every chunk end), or
       None without one.
     host_metrics: pytree from ``host_measure_fn``, each leaf [S, H, ...], or None.
+    first_below: [S] int, with ``track_below``: the first step t (0…num_steps, every step
+      checked in-graph) whose loss — at the params after t updates — is below the seed's
+      level; -1 where none is. None without ``track_below``.
   """
 
   steps: np.ndarray
@@ -68,6 +71,7 @@ class History:
   wall_time: float
   host_steps: np.ndarray | None = None
   host_metrics: PyTree = None
+  first_below: np.ndarray | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -131,7 +135,8 @@ def clip_params(params: PyTree, clip: float) -> PyTree:
 
 def make_step(loss_fn: Callable[[PyTree, PyTree], jax.Array],
               optimizer: optax.GradientTransformation,
-              clip: float | str | None = None) -> Callable:
+              clip: float | str | None = None,
+              track_below: str | None = None) -> Callable:
   """Pure update for ONE seed: ``(state, batch) -> state``.
 
   Args:
@@ -142,15 +147,28 @@ def make_step(loss_fn: Callable[[PyTree, PyTree], jax.Array],
       scalar here; one per seed, batch axis 0, under `train_seeds`), so that one program
       trains cells with different clips (Rahaman et al. A.5). An infinite value does not
       clip.
+    track_below: None, or the name of a top-level ``batch`` entry holding this seed's loss
+      level (a scalar). The state then also carries ``step`` (updates done) and
+      ``first_below`` (-1 until the loss at the current params, the value computed with
+      the gradient, is first below the level; then that step, kept): a first-crossing
+      time resolved to one step at no extra forward pass.
   """
 
   def step(state, batch):
-    grads = jax.grad(loss_fn)(state["params"], batch)
+    if track_below is None:
+      grads = jax.grad(loss_fn)(state["params"], batch)
+    else:
+      loss, grads = jax.value_and_grad(loss_fn)(state["params"], batch)
     updates, opt = optimizer.update(grads, state["opt"], state["params"])
     params = optax.apply_updates(state["params"], updates)
     if clip is not None:
       params = clip_params(params, batch[clip] if isinstance(clip, str) else clip)
-    return {"params": params, "opt": opt}
+    new = {"params": params, "opt": opt}
+    if track_below is not None:
+      hit = (state["first_below"] < 0) & (loss < batch[track_below])
+      new["first_below"] = jnp.where(hit, state["step"], state["first_below"])
+      new["step"] = state["step"] + 1
+    return new
 
   return step
 
@@ -209,6 +227,7 @@ def train_seeds(
     monitor: Any = None,
     host_measure_fn: Callable[[PyTree, int], PyTree] | None = None,
     minibatch: MiniBatch | None = None,
+    track_below: str | None = None,
 ) -> History:
   """Trains ``len(keys)`` seeds of one model at once, full batch or mini-batch.
 
@@ -251,6 +270,10 @@ def train_seeds(
       seed's own key (`shuffle_key`, kept in the state as ``state["shuffle"]``). The loss
       and metrics are still measured on the whole batch every ``log_every`` steps; use
       ``log_every = steps_per_epoch(n, size)`` to log once per epoch.
+    track_below: name of a top-level ``batch`` entry [S] (``batch_axes`` 0) with one loss
+      level per seed: every step's loss is compared with it in-graph and the first step
+      below it is returned as ``History.first_below`` (`make_step`); checkpointed with
+      the state.
 
   Returns:
     `History` (seed axis first).
@@ -270,7 +293,8 @@ def train_seeds(
 
   if programs is None:
     programs = _programs(init_fn, loss_fn, optimizer, measure_fn, log_every, chunk_logs,
-                         batch_axes, clip, minibatch, _num_samples(minibatch, batch, batch_axes))
+                         batch_axes, clip, minibatch, _num_samples(minibatch, batch, batch_axes),
+                         track_below=track_below)
   init, chunk = programs
 
   t0 = time.perf_counter()
@@ -363,10 +387,16 @@ def train_seeds(
   if host_logs:
     host_metrics = jax.tree_util.tree_map(lambda *a: np.stack(a, axis=1), *host_logs)
     host_steps = np.arange(len(host_logs)) * steps_per_chunk
+  first_below = None
+  if track_below is not None:  # the last step's loss is only in the log: check it here
+    first_below = np.asarray(state["first_below"], np.int64)
+    last = np.asarray(batch[track_below]) > loss[:, -1]
+    if done_chunks == num_chunks:
+      first_below = np.where((first_below < 0) & last, num_steps, first_below)
   return History(steps=steps, loss=loss, metrics=merged.get("metrics"), diverged=diverged,
                  diverged_step=diverged_step, params=state["params"], opt_state=state["opt"],
                  wall_time=wall_before + time.perf_counter() - t0,
-                 host_steps=host_steps, host_metrics=host_metrics)
+                 host_steps=host_steps, host_metrics=host_metrics, first_below=first_below)
 
 
 def _check_clip(clip, batch, batch_axes, num_seeds: int) -> None:
@@ -422,7 +452,7 @@ def _host_measure(fn, state, step: int, num_seeds: int):
 
 
 def _programs(init_fn, loss_fn, optimizer, measure_fn, log_every: int, chunk_logs: int,
-              batch_axes, clip, minibatch=None, num_samples=None):
+              batch_axes, clip, minibatch=None, num_samples=None, track_below=None):
   """The jitted, seed-vmapped (init, chunk) programs of `train_seeds`."""
 
   def measure(params, batch, step):
@@ -431,14 +461,14 @@ def _programs(init_fn, loss_fn, optimizer, measure_fn, log_every: int, chunk_log
       out["metrics"] = measure_fn(params, batch, step)
     return out
 
-  step_fn = make_step(loss_fn, optimizer, clip)
+  step_fn = make_step(loss_fn, optimizer, clip, track_below)
 
   def train_step(state, batch, step):
     if minibatch is None:
       return step_fn(state, batch)
     mb = select_minibatch(batch, state["shuffle"], step, minibatch, num_samples)
-    return {**step_fn({"params": state["params"], "opt": state["opt"]}, mb),
-            "shuffle": state["shuffle"]}
+    inner = {k: v for k, v in state.items() if k != "shuffle"}  # params, opt, tracking
+    return {**step_fn(inner, mb), "shuffle": state["shuffle"]}
 
   def seed_chunk(state, batch, start):
     def interval(carry, i):
@@ -454,6 +484,8 @@ def _programs(init_fn, loss_fn, optimizer, measure_fn, log_every: int, chunk_log
     state = {"params": params, "opt": optimizer.init(params)}
     if minibatch is not None:
       state["shuffle"] = shuffle_key(key)
+    if track_below is not None:
+      state["step"], state["first_below"] = jnp.int32(0), jnp.int32(-1)
     return state, measure(params, batch, jnp.int32(0))
 
   # jax.jit of the vmapped functions, shard_mapped when the seeds are sharded (sharding.py)
@@ -582,7 +614,8 @@ def train_in_groups(
   minibatch = kwargs.get("minibatch")
   programs = _programs(init_fn, loss_fn, optimizer, measure_fn, log_every, chunk_logs,
                        batch_axes, kwargs.get("clip"), minibatch,
-                       _num_samples(minibatch, batch, batch_axes))
+                       _num_samples(minibatch, batch, batch_axes),
+                       track_below=kwargs.get("track_below"))
   monitor = kwargs.pop("monitor", None)
   hists = []
   for gi, idx in enumerate(groups):
@@ -622,7 +655,9 @@ def train_in_groups(
                  params=cat_seeds(*[h.params for h in hists]),
                  opt_state=cat_seeds(*[h.opt_state for h in hists]),
                  wall_time=float(sum(h.wall_time for h in hists)),
-                 host_steps=host_steps, host_metrics=host_metrics)
+                 host_steps=host_steps, host_metrics=host_metrics,
+                 first_below=(cat_seeds(*[h.first_below for h in hists])
+                              if hists[0].first_below is not None else None))
 
 
 def _cat_padded(*parts, length: int, num: int) -> np.ndarray:

@@ -36,6 +36,7 @@ SCRIPTS = {
         ("--config.inputs=gaussian", "inputs"),
         ("--config.amplitudes=(1.0,2.0)", "amplitudes"),
         ("--config.dim=2", "dim"),
+        ("--config.dim_convention=R11", "dim_convention"),
     ]),
     "lfp": ("tiny", [
         ("--config.model.width=10000000000", "model.width=10000000000 is invalid: training needs"),

@@ -125,3 +125,34 @@ def test_tiny_end_to_end_via_script(tmp_path, script):
   r = script("plot.py", f"--workdir={wd}")
   assert r.returncode == 0, r.stderr[-3000:]
   assert os.path.getsize(os.path.join(wd, "figure.png")) > 10_000
+
+
+def test_eigenvalue_decay_fixes_the_dimension_convention():
+  """Cao et al.: μ_k ~ k^{−d−1} for data on S^d. The two-layer ReLU NTK's even-k eigenvalues
+  on S^{D−1} ⊂ R^D decay like k^{−D}: the local log-slope s(k) = −D + c/k + …, extrapolated
+  from k = 16…32 and 32…64 (Richardson), is −D within 0.3 — so d = 10 is D = 11, S^10."""
+  kern = lambda u: theory.two_layer_relu_ntk(u, train_outer=True)
+  slopes = {}
+  for D in (10, 11):
+    k = np.array([16, 32, 64])
+    mu = theory.sphere_eigenvalues(kern, D, k, num_nodes=1024)
+    mid = np.sqrt(k[1:] * k[:-1])
+    s = np.diff(np.log(mu)) / np.diff(np.log(k))
+    slopes[D] = (s[1] * mid[1] - s[0] * mid[0]) / (mid[1] - mid[0])
+    assert abs(slopes[D] + D) < 0.3, (D, s, slopes[D])
+  assert abs(slopes[11] - slopes[10] + 1) < 0.3  # one dimension more, one power faster
+
+
+@pytest.mark.parametrize("convention,D", [("sphere", 6), ("ambient", 5)])
+def test_dim_convention_sets_the_input_sphere(convention, D):
+  """dim = 5: "sphere" (the paper's S^d) puts inputs on S^5 ⊂ R^6, "ambient" on S^4 ⊂ R^5;
+  μ_k follows (sphere_eigenvalues in R^D)."""
+  cfg = get_config("tiny")
+  cfg.dim_convention = convention
+  b = ntk_sphere.build(cfg)
+  assert b["x"].shape[-1] == D == ntk_sphere.ambient_dim(cfg)
+  np.testing.assert_allclose(np.linalg.norm(b["x"], axis=-1), 1.0, rtol=1e-5)
+  mu = theory.sphere_eigenvalues(lambda u: theory.two_layer_relu_ntk(u, train_outer=True),
+                                 D, [1, 2, 4])
+  np.testing.assert_allclose(ntk_sphere.mode_eigenvalues(cfg), mu, rtol=1e-12)
+  assert get_config("paper").dim_convention == "sphere" and get_config("paper").dim == 10

@@ -38,7 +38,7 @@ def test_basri_deep_quick_row_b3(tmp_path):
 def test_cao_amps135_quick_row_c2(tmp_path):
   """C2: order [1, 2, 4]; measured rates 0.315, 0.0283, 5.9e-4 (±30 %), and the
   empirical-NTK flow within 20 % of the measured rate for k = 1, 2."""
-  rec = records.load_record(cao.run(ntk_sphere.get_config("amps135,quick"), str(tmp_path)))
+  rec = records.load_record(cao.run(ntk_sphere.get_config("amps135,quick,ambient"), str(tmp_path)))
   s = rec.summary
   assert s["order_measured"] == [1, 2, 4]
   want = {1: 0.315, 2: 0.0283, 4: 5.9e-4}

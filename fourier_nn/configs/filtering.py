@@ -14,7 +14,7 @@ Dense10-softmax with Keras defaults (`models.FilterCNN`); SGD lr 1e-3, Nesterov 
 categorical cross-entropy. Here by default the data are scikit-learn's 8×8 digits (all
 1 797 images, grey levels /16, `data.load_images`), with δ scaled to the data: δ = r ·
 median squared pairwise distance of the training inputs, r = linspace(0.02, 1, 20)
-(``delta_unit="median_sq_dist"``; the digits' median is ≈ 12.6 (checked in the record:
+(``delta_unit="median_sq_dist"``; the digits' median is 9.41 (checked in the record:
 ``median_sq_dist``). CIFAR-10 /255 has pixels with similar spread but 48× the dimension; the
 authors' δ range 2–100 likewise spans from well below to around its typical squared
 distance). ``delta_unit="absolute"`` takes ``deltas`` as they are (the authors' values).

@@ -2,8 +2,10 @@ r"""Basri et al. 2019: iterations until a net fits sin(kθ) on the circle, vs k.
 
 Settings from the authors' code (github.com/ykasten/Convergence-Rate-NN-Different-Frequencies):
 n = 1 001 random θ ~ U(−π, π), x = (cos θ, sin θ); target sin(kθ) normalised to unit
-2-norm on the sample; k = 1…30, 30 runs each; plain GD lr 0.01 on ½‖y − u‖² (a sum);
-converged when that loss < 0.05 (first logged step; log_every sets the resolution).
+2-norm on the sample; k = 1…30, 30 runs each, every (k, run) its own inputs and init
+(``runOneSession.m`` reseeds each); plain GD lr 0.01 on ½‖y − u‖² (a sum); converged at
+the first step whose loss is < 0.05 (every step checked, as ``trainAr.m``; log_every only
+sets what is logged).
 Two-layer net u(x) = (1/√m) Σ a_r ReLU(w_rᵀx + b_r), a_r = ±1 fixed, w_r ~ N(0, κ²I):
 
   shallow_nobias (default)  no b_r, m = 4 000, κ = 1, cap 1 800 steps;
@@ -22,14 +24,24 @@ Two-layer net u(x) = (1/√m) Σ a_r ReLU(w_rᵀx + b_r), a_r = ±1 fixed, w_r ~
                             is not in the code and not done here.
 
 Exponent p: least squares of log(mean iterations) on log k over k = 8…30 (only k where
-every run converged; `theory.fit_power_law`, 95 % CI); the kernel-regime prediction per k
-from the closed-form NTK eigenvalues (shallow) or the empirical NTK at init (deep; shallow
-as a second prediction) is fitted the same way over the same k.
+every run converged; `theory.fit_power_law`, 95 % CI) — even k only without bias
+(``fit_even_only``: ``NoBias_1D/readAndPlot.m`` fits mink:2:maxk; with bias mink:1:maxk);
+the kernel-regime prediction per k from the closed-form NTK eigenvalues with the initial
+output u₀ in expectation (shallow; also the target-only closed form) or the empirical NTK
+at init of each pair (deep; shallow as a further prediction) is fitted the same way over
+the same k. With bias η·n·λ_k at init is 3.52 (k = 0) and 2.27 (k = 1) > 2 (no bias: 1.01,
+1.25): the linearised GD diverges along those modes, so the u₀ prediction is "never" and
+the low-k times with bias are catapult times, not kernel-regime times.
 
-Command (paper settings). Cost is pairs × cap steps whatever k converges (no early stop):
-on the shared 2-core CPU a shallow pair-step (n = 1 001, m = 4 000) takes 7–20 ms, so the
-full shallow_nobias (900 pairs × 1 800) is 3–9 h; shallow_bias (900 × 50 000) and
-deep/residual (600 × 100 000) are accelerator jobs. The S² study is its own config:
+Command (paper settings = the bases without modifiers). Cost is pairs × cap steps
+whatever k converges (no early stop): on the shared 2-core CPU a shallow pair-step
+(n = 1 001, m = 4 000) takes 7–20 ms, so the full shallow_nobias (900 pairs × 1 800) is
+3–9 h; shallow_bias (900 × 50 000) and deep/residual (600 × 100 000) are accelerator jobs.
+Accelerator estimates (one H200, not measured: the shallow step is memory-bound on the
+16 MB n × m pre-activation, ~20 µs; the deep 5×256 step is ~2 GFLOP): shallow_nobias
+< 5 min, shallow_bias ≈ 15–30 min, deep ≈ 1–2 h (6·10⁷ pair-steps), residual (10×256)
+≈ 2–4 h; add the per-pair empirical-NTK eigendecompositions (900 or 600 at n = 1 001:
+minutes; --config.empirical_prediction=False skips them). The S² study is its own config:
 ``fourier_nn/configs/basri_sphere.py`` (``scripts/basri_sphere.py``).
 
   python scripts/ntk_circle.py --config=fourier_nn/configs/ntk_circle.py:shallow_nobias \
@@ -39,7 +51,8 @@ deep/residual (600 × 100 000) are accelerator jobs. The S² study is its own co
 Variants (``:base,modifier``): one base of ``shallow_nobias``, ``shallow_bias``,
 ``deep``, ``residual``; modifiers ``quick`` (CPU, minutes) and ``tiny``
 (tests, seconds). What ``quick`` shortens, and what it gave (seed 0, 1 run per k; wall
-time on the shared 2-core CPU, nice 10, load 2–10):
+time on the shared 2-core CPU, nice 10, load 2–10; measured before the per-pair reseeding
+and the every-step check unless marked "new protocol"):
   shallow_nobias: 1 run per k instead of 30; m, n, κ, k = 1…30 and cap unchanged.
                   5–18 min. p = 2.28 [2.18, 2.37] (even k 8…30); closed-form NTK 2.03;
                   flow with the init empirical NTK 2.07; odd k ≥ 3: none converged.
@@ -106,6 +119,7 @@ def base_config(experiment: str, base: str) -> ml_collections.ConfigDict:
 
   c.fit_min_k = 8
   c.fit_max_k = 30
+  c.fit_even_only = True  # NoBias_1D/readAndPlot.m fits k = mink:2:maxk (bias: every k)
   c.fit_statistic = "mean"  # the authors average runs
   c.empirical_prediction = True  # kernel flow with each run's empirical NTK at init
   c.predict_max_steps = 10_000_000  # horizon of that prediction
@@ -137,11 +151,13 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   base, variants = parse_variants(arg, "ntk_circle", BASES, "shallow_nobias")
   c = base_config("ntk_circle", base)
   if base == "shallow_bias":
+    c.fit_even_only = False  # WithBias_1D/readAndPlot.m: mink:1:maxk
     c.model.bias = True
     c.model.kappa = 2.5
     c.num_steps = 50_000
     c.log_every = 50
   elif base in ("deep", "residual"):
+    c.fit_even_only = False
     c.model.kind = base
     c.model.depth = 5 if base == "deep" else 10
     c.model.width = 256

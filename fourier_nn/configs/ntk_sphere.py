@@ -1,6 +1,7 @@
 r"""Cao et al. 2019: residual projections on Gegenbauer components of degree 1, 2, 4.
 
-Inputs x on S^{d−1} ⊂ R^d, d = 10, n = 1 000; target
+Inputs x on S^10 ⊂ R^11 (paper: d = 10 with data on S^d, ``dim_convention="sphere"``; the
+``ambient`` modifier puts them on S^9 ⊂ R^10 instead), n = 1 000; target
 f*(x) = a₁P₁(⟨ζ₁,x⟩) + a₂P₂(⟨ζ₂,x⟩) + a₄P₄(⟨ζ₄,x⟩), ζ_k random unit vectors, P_k the
 Gegenbauer polynomial of parameter λ = (d−2)/2 normalised to P_k(1) = 1,
 P_k = C_k^λ/C_k^λ(1) (the Legendre polynomial of dimension d, the normalisation of the
@@ -31,21 +32,30 @@ one width-4 096 seed, not run end to end — use ``quick``):
       --workdir=runs/cao_uniform
   python scripts/plot.py --workdir=runs/cao_uniform
 
-Variants (``:a,b``, combinable): ``amps135`` (a = (1, 3, 5)), ``piecewise`` (density 4:1
+Dimension convention. Cao et al. state the eigenvalue decay μ_k ~ k^{−d−1} for data on
+S^d. The two-layer ReLU NTK on S^{D−1} ⊂ R^D decays like k^{−D} (checked with the closed-form
+eigenvalues, tests/test_ntk_sphere.py::test_eigenvalue_decay_fixes_the_dimension_convention:
+extrapolated exponent −10.0 at D = 10, −11.0 at D = 11), so k^{−d−1} at d = 10 means D = 11,
+S^10 ⊂ R^11 — the default here (``dim_convention="sphere"``, ``dim=10``). μ_1, μ_2, μ_4 =
+0.0455, 3.57e-3, 3.43e-5 there (S^9 ⊂ R^10: 0.050, 4.29e-3, 4.83e-5). The ``quick``
+rows in WORKSPACE.md (C1–C3) were measured with the ambient convention (inputs in R^10).
+
+Variants (``:a,b``, combinable): ``ambient`` (inputs in R^dim, S^{dim−1}: the convention of
+the first implementation), ``amps135`` (a = (1, 3, 5)), ``piecewise`` (density 4:1
 between the hemispheres x₁ > 0 and x₁ < 0), ``anisotropic`` (angular central Gaussian,
 coordinate scales 1 … 1/4, normalised to the sphere), ``quick`` (CPU demo: width 1 024, 3
 seeds, 6 000 steps; 3–4 min on the shared 2-core CPU), ``tiny`` (tests: d = 5, n = 96,
-width 64, 2 seeds, 60 steps; seconds).
+width 64, 2 seeds, 60 steps, inputs in R^5; seconds).
 
 Expected (paper): |v_kᵀr| of degree 1 decays first, then 2, then 4, at log-rates ordered
-like μ₁ > μ₂ > μ₄ (μ = 0.050, 4.3e-3, 4.8e-5 at d = 10); the order survives non-uniform
+like μ₁ > μ₂ > μ₄ (μ = 0.0455, 3.57e-3, 3.43e-5 on S^10); the order survives non-uniform
 inputs.
 """
 import ml_collections
 
 from fourier_nn.configs import parse_variants
 
-VARIANTS = ("paper", "amps135", "piecewise", "anisotropic", "quick", "tiny")
+VARIANTS = ("paper", "ambient", "amps135", "piecewise", "anisotropic", "quick", "tiny")
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
@@ -57,6 +67,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   c.seed = 0
   c.num_seeds = 5
   c.dim = 10
+  c.dim_convention = "sphere"  # S^dim ⊂ R^{dim+1} (Cao et al.); "ambient": x ∈ R^dim
   c.num_points = 1000
   c.degrees = (1, 2, 4)
   c.amplitudes = (1.0, 1.0, 1.0)
@@ -81,7 +92,9 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   c.checkpoint_every = 5
 
   for v in variants:
-    if v == "amps135":
+    if v == "ambient":
+      c.dim_convention = "ambient"
+    elif v == "amps135":
       c.amplitudes = (1.0, 3.0, 5.0)
     elif v in ("piecewise", "anisotropic"):
       c.inputs = v
@@ -92,6 +105,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     elif v == "tiny":
       c.num_seeds = 2
       c.dim = 5
+      c.dim_convention = "ambient"
       c.num_points = 96
       c.model.width = 64
       c.num_steps = 60

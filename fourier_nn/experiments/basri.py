@@ -8,8 +8,10 @@ circle) and ``basri_sphere`` (configs/basri_sphere.py: the shallow net on S²).
 "seed" of `train.train_seeds` with its own inputs, target and fixed output signs carried
 in the batch (``batch_axes`` 0), so all pairs train in one compiled program (or, with
 ``config.pairs_per_program``, in equal-shaped groups of pairs run one after another).
-Pair p = i_k · num_runs + r; run r's inputs and initial weights are shared by every k
-(independent across r), so a pair differs from another of the same run only in its target.
+Pair p = i_k · num_runs + r. Every pair draws its own inputs, initial weights, signs and
+phase (the data/init/signs/phase keys are split per pair), as the authors reseed every
+run of every k (``runOneSession.m``: ``rng(num)``), so the errors of different k are
+independent.
 
 Models (``config.model.kind``):
   * ``shallow`` — `models.TwoLayerReLU(outer="sign")`: u(x) = (1/√m) Σ_r a_r
@@ -25,17 +27,24 @@ Models (``config.model.kind``):
 
 Losses (`losses`): ``sum_half`` = ½‖y − u‖² (shallow, Basri), ``mse`` = mean (y − u)²
 (deep), ``cross_entropy`` (residual, as the authors' code).
-Converged: the first LOGGED step (resolution ``log_every``) with loss < threshold
-(``threshold_mode="absolute"``) or loss < threshold · loss(u = 0) ("relative": the
-authors' deep nets stop at 5 % of ‖y‖²/n). A pair that never gets there within
+Converged: the first step t (updates done; every step checked in-graph,
+`train_seeds(track_below="level")`, not only the logged ones) whose loss is < threshold
+(``threshold_mode="absolute"``) or < threshold · loss(u = 0) ("relative": the authors'
+deep nets stop at 5 % of ‖y‖²/n) — the authors' loops (``trainAr.m``: ``losses(i)`` after
+update i, ``break`` at < 0.05, time = i). A pair that never gets there within
 ``num_steps`` has convergence step NaN and is counted in ``frac_converged``.
+``fit_even_only`` restricts the fit to even k (the authors' no-bias fits, k = 8:2:30).
 
 Theory per k (kernel regime, GD residual along mode k decays like (1 − η s n λ_k)^t with
 s = 1 for ``sum_half``, 2/n for ``mse``, λ_k w.r.t. the uniform probability measure):
   * shallow: λ_k = ``theory.sign_net_eigenvalues(k, d, bias)`` (circle: closed form;
-    S²: Funk–Hecke);
-  both turned into steps by ``theory.convergence_steps`` for the target's own mode only
-  (initial output ignored);
+    S²: Funk–Hecke). ``predicted_steps``: the initial output u₀ included in expectation
+    (`predicted_steps_with_init_output`: degree j of u₀ carries n ν_j mult_j, ν_j from
+    `theory.sign_net_init_output_eigenvalues`, and decays at its own λ_j) — it sets the
+    tens-of-steps floor at low k; "never" (inf) where a degree has η s n λ_j > 2 (k = 0,
+    and on the circle k = 1, with bias: the catapult, not the kernel regime).
+    ``predicted_target_steps``: `theory.convergence_steps` for the target's own mode only
+    (u₀ ignored); ``u0_negligible_k`` lists the k where the two agree within 5 %.
   * deep/residual (and, as a second prediction, the shallow nets with
     ``empirical_prediction``): the empirical NTK Θ of each run's net at init
     (`kernel_regime.init_kernels`), eigendecomposed, the initial residual u₀ − y of each
@@ -46,11 +55,13 @@ Record (seed axis = pair axis first):
   arrays.npz: steps[L], loss[P, L], target_residual[P, L] (⟨y − u, y⟩/‖y‖, the residual
     along the target), convergence_step[P] (NaN: never), level[P] (loss threshold),
     pair_freq[P], pair_run[P], freqs[K], mean_steps[K], median_steps[K], std_steps[K],
-    frac_converged[K], predicted_steps[K] (inf: never), predicted_empirical_steps[K] and
-    predicted_pair_steps[P] (empirical-NTK prediction), init_ntk_top_eigs[R, 8],
+    frac_converged[K], predicted_steps[K] (inf: never), predicted_target_steps[K],
+    predicted_empirical_steps[K] and predicted_pair_steps[P] (empirical-NTK prediction,
+    one Θ per pair), init_ntk_top_eigs[P, 8],
     diverged[P], ntk_top_eigs_empirical[E], ntk_top_eigs_theory[E] (shallow check).
   summary.json: per-k statistics, fitted exponent p with 95 % CI for measurement and
-    theory, the paper's range, the NTK normalisation check, timing.
+    theory (u₀ included, target only, empirical NTK), the paper's range, η s n λ_k at
+    init for k = 0, 1, 2 (``lr_s_n_lambda_init``), the NTK normalisation check, timing.
 """
 from __future__ import annotations
 
@@ -85,6 +96,49 @@ def predicted_steps_closed_form(config, freqs: np.ndarray, r0_norm: float) -> np
   eps = np.sqrt(residual_sq_level(config, r0_norm ** 2))
   return theory.convergence_steps(lam, config.lr, eps, r0_coeff=r0_norm,
                                   scale=loss.flow_scale(config.num_points) * config.num_points)
+
+
+def init_output_degrees(config) -> np.ndarray:
+  """Degrees j the sample resolves: circle j ≤ (n − 1)/2; S² Σ_j (2j + 1) = (J + 1)² ≤ n."""
+  n = config.num_points
+  J = (n - 1) // 2 if config.domain == "circle" else int(np.floor(np.sqrt(n))) - 1
+  return np.arange(0, J + 1)
+
+
+def predicted_steps_with_init_output(config, freqs: np.ndarray, y_sq: float) -> np.ndarray:
+  """Kernel-regime steps with the initial output u₀ included, in expectation over init.
+
+  The residual r₀ = u₀ − y; over the init, E⟨u₀, y⟩ = 0 and degree j of u₀ carries
+  E‖P_j u₀‖² = n ν_j mult_j (`theory.sign_net_init_output_eigenvalues`), which decays like
+  (1 − η s n λ_j)^{2t}; the target adds ‖y‖² to its own degree. Returns the first t with
+  Σ_j E‖P_j r_t‖² below the level (`theory.convergence_time`; inf: never within
+  ``predict_max_steps`` — e.g. a degree with η s n λ_j > 2 grows, as k = 0 with bias).
+  Where this equals `predicted_steps_closed_form` u₀ is negligible; at low k it is what
+  sets the measured floor of tens of steps (shallow nets only).
+  """
+  n = config.num_points
+  d = _dim(config)
+  js = init_output_degrees(config)
+  lam = n * mode_eigenvalues(config, js)
+  mult = theory.sphere_multiplicity(d, js)
+  energy = n * np.maximum(theory.sign_net_init_output_eigenvalues(js, d, config.model.kappa),
+                          0.0) * mult
+  s = losses.get(config.loss).flow_scale(n)
+  level = float(residual_sq_level(config, y_sq))
+  out = np.empty(len(freqs))
+  for i, k in enumerate(freqs):
+    c2 = energy.copy()
+    c2[js == k] += y_sq
+    t = theory.convergence_time(lam, np.sqrt(c2), config.lr, s, level, config.predict_max_steps)
+    out[i] = np.inf if np.isnan(t) else t
+  return out
+
+
+def init_mode_rates(config, ks=(0, 1, 2)) -> dict[str, float]:
+  """η·s·n·λ_k at init for low k: > 2 means GD on that mode's linearisation diverges."""
+  s = losses.get(config.loss).flow_scale(config.num_points)
+  lam = mode_eigenvalues(config, np.asarray(ks))
+  return {f"k={k}": float(config.lr * s * config.num_points * v) for k, v in zip(ks, lam)}
 
 
 def mode_eigenvalues(config, freqs) -> np.ndarray:
@@ -124,6 +178,8 @@ def validate(config) -> None:
                  "cross_entropy is for the deep/residual nets (authors' residual code)")
   common.require(config.threshold_mode in THRESHOLD_MODES, "threshold_mode",
                  config.threshold_mode, f"choose one of {THRESHOLD_MODES}")
+  common.require(isinstance(config.fit_even_only, bool), "fit_even_only",
+                 config.fit_even_only, "must be True or False")
   common.require(config.fit_statistic in FIT_STATISTICS, "fit_statistic", config.fit_statistic,
                  f"choose one of {FIT_STATISTICS}")
   common.require(isinstance(config.pairs_per_program, int) and config.pairs_per_program >= 0,
@@ -156,46 +212,50 @@ def validate(config) -> None:
 
 
 def build(config):
-  """Data, model and functions of the experiment (everything but the training loop)."""
+  """Data, model and functions of the experiment (everything but the training loop).
+
+  Every (k, run) pair has its own inputs, init, output signs and phase (keys split per
+  pair, as the authors reseed every run of every k), so no two pairs share an error.
+  """
   K, R = len(config.freqs), config.num_runs
+  P = K * R
   freqs = np.asarray(config.freqs, np.int64)
   keys = common.seed_keys(config.seed, "data", "init", "signs", "phase")
-  run_data = jax.random.split(keys["data"], R)
+  pair_data = jax.random.split(keys["data"], P)
   d = _dim(config)
   xs, angles = [], []
-  for r in range(R):
+  for p in range(P):
     if config.domain == "circle":
-      th, x = data.sample_circle(run_data[r], config.num_points)
+      th, x = data.sample_circle(pair_data[p], config.num_points)
       angles.append(np.asarray(th, np.float64))
     else:
-      x = data.sample_sphere(run_data[r], config.num_points, 3)
+      x = data.sample_sphere(pair_data[p], config.num_points, 3)
       angles.append(data.polar_angle(x))
     xs.append(np.asarray(x, np.float32))
-  xs = np.stack(xs)  # [R, N, d]
-  angles = np.stack(angles)  # [R, N]: θ (circle) or polar angle to e_3 (sphere)
+  xs = np.stack(xs)  # [P, N, d]
+  angles = np.stack(angles)  # [P, N]: θ (circle) or polar angle to e_3 (sphere)
 
-  phases = (np.asarray(jax.random.uniform(keys["phase"], (K, R), minval=-np.pi, maxval=np.pi),
-                       np.float64) if config.random_phase else np.zeros((K, R)))
-  ys = np.empty((K, R, config.num_points))
-  for i, k in enumerate(freqs):
-    for r in range(R):
-      ys[i, r] = (data.sine_target(angles[r], k, phases[i, r]) if config.domain == "circle"
-                  else data.legendre_target(xs[r], k))
-  if config.normalize_target:
-    ys = data.unit_normalize(ys)
-  P = K * R
   pair_freq = np.repeat(freqs, R)
   pair_run = np.tile(np.arange(R), K)
-  y = ys.reshape(P, -1).astype(np.float32)
-  x = xs[pair_run]  # [P, N, d]
+  phases = (np.asarray(jax.random.uniform(keys["phase"], (P,), minval=-np.pi, maxval=np.pi),
+                       np.float64) if config.random_phase else np.zeros(P))
+  ys = np.empty((P, config.num_points))
+  for p in range(P):
+    k = pair_freq[p]
+    ys[p] = (data.sine_target(angles[p], k, phases[p]) if config.domain == "circle"
+             else data.legendre_target(xs[p], k))
+  if config.normalize_target:
+    ys = data.unit_normalize(ys)
+  y = ys.astype(np.float32)
+  x = xs
 
   m = config.model
   loss = losses.get(config.loss)
   if m.kind == "shallow":
     model = models.TwoLayerReLU(width=m.width, inner_std=m.kappa, bias=m.bias, outer="sign")
     signs = np.asarray(jax.vmap(lambda k: models.random_signs(k, m.width))(
-        jax.random.split(keys["signs"], R)))
-    batch = {"x": x, "y": y, "a": signs[pair_run]}
+        jax.random.split(keys["signs"], P)))
+    batch = {"x": x, "y": y, "a": signs}
     apply = lambda params, b: model.apply(params, b["x"], b["a"])
     init_fn = lambda key: model.init(key, jnp.zeros((1, d), jnp.float32),
                                      jnp.zeros((m.width,), jnp.float32))
@@ -225,13 +285,13 @@ def build(config):
     y_ = b["y"]
     return {"target_residual": jnp.dot(y_ - apply(params, b), y_) / jnp.linalg.norm(y_)}
 
-  run_init = jax.random.split(keys["init"], R)
-  init_keys = run_init[pair_run]
+  init_keys = jax.random.split(keys["init"], P)
   y_sq = np.sum(np.asarray(y, np.float64) ** 2, -1)
   level = (np.full(P, config.threshold) if config.threshold_mode == "absolute"
            else config.threshold * loss.at_zero_output(y))
+  batch["level"] = np.asarray(level, np.float32)  # the in-graph first-crossing check
   return dict(model=model, loss=loss, apply=apply, init_fn=init_fn, loss_fn=loss_fn,
-              measure_fn=measure_fn, batch=batch, init_keys=init_keys, run_init=run_init,
+              measure_fn=measure_fn, batch=batch, init_keys=init_keys,
               freqs=freqs, pair_freq=pair_freq, pair_run=pair_run, xs=xs, angles=angles,
               phases=phases, y=y, y_sq=y_sq, level=level, d=d)
 
@@ -258,7 +318,7 @@ def run(config, workdir: str, **workdir_options) -> str:
       checkpoint_path=lambda gi: wd.checkpoint_path(f"checkpoint_group{gi}"),
       monitor=wd.monitor(),
       chunk_logs=config.chunk_logs or None, checkpoint_every=config.checkpoint_every,
-      name=config.experiment)
+      name=config.experiment, track_below="level")
   arrays, metrics, summary = analyse(config, b, hist)
   path = wd.save(config, metrics, arrays, summary, params=hist.params)
   _log_result(summary)
@@ -269,7 +329,7 @@ def run(config, workdir: str, **workdir_options) -> str:
 
 def shallow_ntk_check(config, b, k0: kernel_regime.InitKernel,
                       num_eigs: int = 7) -> dict[str, Any]:
-  """Empirical NTK of run 0's net at init vs `theory.sign_net_ntk`.
+  """Empirical NTK of pair 0's net at init vs `theory.sign_net_ntk`.
 
   Returns the median elementwise ratio Θ_ij / H(x_iᵀx_j) (over |H| > 1e-3; expected 1),
   and the top eigenvalues of Θ next to n·λ_k of the theory, listed with their
@@ -289,48 +349,49 @@ def shallow_ntk_check(config, b, k0: kernel_regime.InitKernel,
           "top_eigs_empirical": k0.eigvals[:num_eigs], "top_eigs_theory": th}
 
 
-def init_kernels(config, b, runs) -> Iterator[kernel_regime.InitKernel]:
-  """`kernel_regime.init_kernels` of the given runs' nets (one compiled NTK program).
+def init_kernels(config, b, pairs) -> Iterator[kernel_regime.InitKernel]:
+  """`kernel_regime.init_kernels` of the given pairs' nets (one compiled NTK program).
 
-  Θ_r is over the trainable parameters only: the shallow net's signs a_r ride along in
-  the pytree behind stop_gradient (zero Jacobian), so one function serves every run.
+  Θ_p is over the trainable parameters only: the shallow net's signs a_p ride along in
+  the pytree behind stop_gradient (zero Jacobian), so one function serves every pair.
   """
   if config.model.kind == "shallow":
     f = lambda p, xx: b["model"].apply(p["net"], xx, jax.lax.stop_gradient(p["a"]))
   else:
     f = lambda p, xx: b["apply"](p["net"], {"x": xx})
 
-  def params(r):
-    p = {"net": b["init_fn"](jnp.asarray(b["run_init"][r]))}
+  def params(q):
+    p = {"net": b["init_fn"](jnp.asarray(b["init_keys"][q]))}
     if config.model.kind == "shallow":
-      p["a"] = jnp.asarray(b["batch"]["a"][np.flatnonzero(b["pair_run"] == r)[0]])
+      p["a"] = jnp.asarray(b["batch"]["a"][q])
     return p
 
-  return kernel_regime.init_kernels(f, (params(r) for r in runs), [b["xs"][r] for r in runs],
+  pairs = list(pairs)
+  return kernel_regime.init_kernels(f, (params(q) for q in pairs), [b["xs"][q] for q in pairs],
                                     name=config.experiment, chunk_size=128)
 
 
 def empirical_predictions(config, b) -> tuple[np.ndarray, np.ndarray, dict | None]:
-  """Per-pair kernel-regime steps from each run's empirical NTK at init.
+  """Per-pair kernel-regime steps from each pair's empirical NTK at init.
 
-  Θ_r of run r's net, eigendecomposed once per run (`init_kernels`); every pair of that
-  run flows its own initial residual u₀ − y (initial output included) with
-  `theory.convergence_time`. Run 0's Θ also serves the shallow NTK check.
+  Θ_p of pair p's net on its own inputs, eigendecomposed (`init_kernels`); the pair's
+  initial residual u₀ − y (initial output included) flows with `theory.convergence_time`.
+  Pair 0's Θ also serves the shallow NTK check.
 
   Returns:
-    pred[P] steps (NaN: not within ``predict_max_steps``), top_eigs[R, 8] of Θ_r, and the
+    pred[P] steps (NaN: not within ``predict_max_steps``), top_eigs[P, 8] of Θ_p, and the
     `shallow_ntk_check` (None unless a shallow net with ``ntk_check``).
   """
   s = b["loss"].flow_scale(config.num_points)
-  pred, eigs, check = np.full(len(b["pair_freq"]), np.nan), [], None
-  for r, k in enumerate(init_kernels(config, b, range(config.num_runs))):
-    for p in np.flatnonzero(b["pair_run"] == r):
-      c = k.coeffs(k.f0 - np.asarray(b["y"][p], np.float64))
-      pred[p] = theory.convergence_time(k.eigvals, c, config.lr, s,
-                                        float(residual_sq_level(config, b["y_sq"][p])),
-                                        config.predict_max_steps)
+  P = len(b["pair_freq"])
+  pred, eigs, check = np.full(P, np.nan), [], None
+  for p, k in enumerate(init_kernels(config, b, range(P))):
+    c = k.coeffs(k.f0 - np.asarray(b["y"][p], np.float64))
+    pred[p] = theory.convergence_time(k.eigvals, c, config.lr, s,
+                                      float(residual_sq_level(config, b["y_sq"][p])),
+                                      config.predict_max_steps)
     eigs.append(k.eigvals[:8])
-    if r == 0 and config.model.kind == "shallow" and config.ntk_check:
+    if p == 0 and config.model.kind == "shallow" and config.ntk_check:
       check = shallow_ntk_check(config, b, k)
   return pred, np.stack(eigs), check
 
@@ -339,7 +400,8 @@ def analyse(config, b, hist: train.History):
   """Convergence steps per pair, statistics per k, predictions and fitted exponents."""
   K, R = len(b["freqs"]), config.num_runs
   steps = hist.steps
-  conv = theory.first_crossing(steps, hist.loss, b["level"], below=True)
+  # The first step below the level, every step checked in-graph (-1: never).
+  conv = np.where(hist.first_below >= 0, hist.first_below, np.nan).astype(np.float64)
   stats = theory.group_stats(conv.reshape(K, R))
   metric_name = "target_residual" if b["loss"].is_squared else "train_accuracy"
   arrays = {"steps": steps, "loss": hist.loss, metric_name: hist.metrics[metric_name],
@@ -350,10 +412,14 @@ def analyse(config, b, hist: train.History):
   t_theory = time.perf_counter()
   extra = {}
   pred = np.full(K, np.nan)  # NaN: no prediction (cross-entropy, or switched off)
+  pred_target = None
   if config.model.kind == "shallow":
     r0 = float(np.median(np.sqrt(b["y_sq"])))
-    pred = predicted_steps_closed_form(config, b["freqs"], r0)
+    pred_target = predicted_steps_closed_form(config, b["freqs"], r0)
+    pred = predicted_steps_with_init_output(config, b["freqs"], r0 ** 2)
+    arrays["predicted_target_steps"] = pred_target
     arrays["mode_eigenvalues"] = mode_eigenvalues(config, b["freqs"])
+    extra["lr_s_n_lambda_init"] = init_mode_rates(config)
   pred_emp, check = None, None
   if config.empirical_prediction and b["loss"].is_squared:
     pair_pred, top, check = empirical_predictions(config, b)
@@ -377,13 +443,19 @@ def analyse(config, b, hist: train.History):
   t_theory = time.perf_counter() - t_theory
 
   stat = stats[f"{config.fit_statistic}_steps"]
-  all_conv = stats["frac_converged"] == 1
+  every_run = stats["frac_converged"] == 1
+  all_conv = every_run & ((b["freqs"] % 2 == 0) if config.fit_even_only else True)
   kfit = (b["freqs"], config.fit_min_k, config.fit_max_k)
   fit_meas = theory.fit_exponent(kfit[0], stat, *kfit[1:], allowed=all_conv)
   # Predictions are fitted over the same k as the measurement (every run converged), so
   # the exponents compare like with like (and a finite-width NTK's tiny odd-k eigenvalues,
   # converging after ~10⁷ steps, do not enter).
   fit_pred = theory.fit_exponent(kfit[0], pred, *kfit[1:], allowed=all_conv)
+  with np.errstate(invalid="ignore"):  # inf − inf where neither prediction converges
+    u0_small = (np.isfinite(pred) & (np.abs(pred - pred_target) <= 0.05 * pred_target)
+                if pred_target is not None else None)
+  fit_target = (theory.fit_exponent(kfit[0], pred_target, *kfit[1:], allowed=all_conv)
+                if pred_target is not None else None)
   fit_emp = (theory.fit_exponent(kfit[0], pred_emp, *kfit[1:], allowed=all_conv)
              if pred_emp is not None and config.model.kind == "shallow" else None)
   in_range = (b["freqs"] >= config.fit_min_k) & (b["freqs"] <= config.fit_max_k)
@@ -403,15 +475,20 @@ def analyse(config, b, hist: train.History):
       "mean_steps": stats["mean_steps"], "median_steps": stats["median_steps"],
       "std_steps": stats["std_steps"], "frac_converged": stats["frac_converged"],
       "predicted_steps": pred,
+      "predicted_target_steps": pred_target,
+      "u0_negligible_k": b["freqs"][u0_small].tolist() if u0_small is not None else None,
       "predicted_empirical_steps": pred_emp,
-      "prediction": ("closed-form NTK eigenvalues" if config.model.kind == "shallow"
+      "prediction": ("closed-form NTK eigenvalues, initial output included in expectation"
+                     if config.model.kind == "shallow"
                      else "empirical NTK at init" if pred_emp is not None
                      else "none (no kernel-flow law for cross-entropy)"
                      if not b["loss"].is_squared else "none"),
       "fit_statistic": config.fit_statistic,
       "fit_range": [config.fit_min_k, config.fit_max_k],
-      "fit_measured": fit_meas, "fit_predicted": fit_pred, "fit_predicted_empirical": fit_emp,
-      "fit_excluded_not_all_converged": b["freqs"][in_range & ~all_conv].tolist(),
+      "fit_measured": fit_meas, "fit_predicted": fit_pred,
+      "fit_predicted_target_only": fit_target, "fit_predicted_empirical": fit_emp,
+      "fit_even_only": config.fit_even_only,
+      "fit_excluded_not_all_converged": b["freqs"][in_range & ~every_run].tolist(),
       "paper_p_range": list(PAPER_P[config.domain]),
       "odd_k_ge3_frac_converged": (float(np.mean(stats["frac_converged"][odd & (b["freqs"] >= 3)]))
                                    if np.any(odd & (b["freqs"] >= 3)) else None),
@@ -428,9 +505,10 @@ def analyse(config, b, hist: train.History):
 
 def _log_result(s) -> None:
   name = s["experiment"]
-  for fit in ("fit_measured", "fit_predicted", "fit_predicted_empirical"):
+  for fit in ("fit_measured", "fit_predicted", "fit_predicted_target_only",
+              "fit_predicted_empirical"):
     f = s[fit]
-    if f is None and fit == "fit_predicted_empirical":
+    if f is None and fit in ("fit_predicted_empirical", "fit_predicted_target_only"):
       continue
     if f is None:
       logging.info("%s: %s: too few converged k in %s to fit", name, fit, s["fit_range"])

@@ -7,7 +7,9 @@ v_kᵀ(y − ŷ) of the training residual on the unit vectors
 
   v_k = (P_k(⟨ζ_k, x_i⟩))_i / ‖(P_k(⟨ζ_k, x_i⟩))_i‖,
 
-and holds them against two kernel-regime predictions:
+and holds them against two kernel-regime predictions. Throughout, d is the inputs' ambient
+dimension `ambient_dim(config)` (x ∈ S^{d−1} ⊂ R^d): config.dim + 1 under the paper's
+``dim_convention="sphere"`` (S^dim), config.dim under ``"ambient"``.
 
   (a) closed form: v_kᵀr_t = (1 − η c μ_k)^t v_kᵀr_0, with μ_k the eigenvalue of degree k of
       the net's infinite-width NTK w.r.t. the uniform probability measure on S^{d−1}
@@ -92,13 +94,28 @@ from fourier_nn.experiments import common
 LOSSES = ("mse", "half_mse")
 
 
+DIM_CONVENTIONS = ("sphere", "ambient")
+
+
+def ambient_dim(config) -> int:
+  """D, the inputs' dimension: x ∈ S^{D−1} ⊂ R^D.
+
+  ``dim_convention="sphere"`` (Cao et al.: data on S^d, μ_k ~ k^{−d−1}): D = dim + 1, so
+  dim = 10 is S^10 ⊂ R^11; ``"ambient"``: D = dim, inputs in R^dim (S^{dim−1}). The
+  two-layer ReLU NTK's eigenvalues on S^{D−1} decay like k^{−D}
+  (tests/test_ntk_sphere.py), so k^{−d−1} is the S^d reading.
+  """
+  return config.dim + 1 if config.dim_convention == "sphere" else config.dim
+
+
 def mode_eigenvalues(config, degrees=None) -> np.ndarray:
-  """μ_k of the net's infinite-width NTK on S^{d−1} (uniform probability measure)."""
+  """μ_k of the net's infinite-width NTK on S^{D−1} (uniform probability measure),
+  D = `ambient_dim`."""
   m = config.model
   kern = lambda u: theory.two_layer_relu_ntk(u, train_outer=m.train_outer,
                                              inner_std=m.w_std, outer_std=m.a_std)
   k = np.asarray(config.degrees if degrees is None else degrees)
-  return theory.sphere_eigenvalues(kern, config.dim, k)
+  return theory.sphere_eigenvalues(kern, ambient_dim(config), k)
 
 
 def _order(degrees, first_steps) -> list[int]:
@@ -117,8 +134,11 @@ def validate(config) -> None:
                             "checkpoint_every")
   common.check_schedule(config)
   common.check_positive(config, "lr", "model.w_std", "model.a_std")
-  common.require(isinstance(config.dim, int) and config.dim >= 3, "dim", config.dim,
-                 "must be an integer >= 3 (Gegenbauer parameter (d-2)/2 > 0)")
+  common.require(config.dim_convention in DIM_CONVENTIONS, "dim_convention",
+                 config.dim_convention, f"choose one of {DIM_CONVENTIONS}")
+  common.require(isinstance(config.dim, int) and ambient_dim(config) >= 3, "dim", config.dim,
+                 "must be an integer with inputs in R^D, D >= 3 (Gegenbauer parameter "
+                 "(D-2)/2 > 0): dim >= 3 (ambient) or >= 2 (sphere)")
   deg = tuple(config.degrees)
   common.require(len(deg) > 0 and all(isinstance(k, int) and k >= 1 for k in deg)
                  and len(set(deg)) == len(deg), "degrees", deg,
@@ -159,7 +179,7 @@ def validate(config) -> None:
 
 def build(config) -> dict[str, Any]:
   """Data, model and functions of the experiment (everything but the training loop)."""
-  S, N, d = config.num_seeds, config.num_points, config.dim
+  S, N, d = config.num_seeds, config.num_points, ambient_dim(config)
   degrees = np.asarray(config.degrees, np.int64)
   amps = np.asarray(config.amplitudes, np.float64)
   keys = common.seed_keys(config.seed, "data", "zeta", "init")
@@ -249,7 +269,8 @@ def run(config, workdir: str, **workdir_options) -> str:
   b = build(config)
   S, N = config.num_seeds, config.num_points
   logging.info("ntk_sphere: %d seeds x %d GD steps (lr %g), n=%d on S^%d (%s), width %d, "
-               "degrees %s, amplitudes %s", S, config.num_steps, config.lr, N, config.dim - 1,
+               "degrees %s, amplitudes %s", S, config.num_steps, config.lr, N,
+               ambient_dim(config) - 1,
                config.inputs, config.model.width, b["degrees"].tolist(), b["amps"].tolist())
   hist = train.train_seeds(
       b["init_fn"], b["loss_fn"], optax.sgd(config.lr), b["batch"], b["init_keys"],
@@ -326,7 +347,8 @@ def analyse(config, b, hist: train.History):
   stab = config.lr * s * th["ntk_lambda_max"]
   summary = {
       "experiment": "ntk_sphere",
-      "inputs": config.inputs, "dim": config.dim, "num_points": N, "width": config.model.width,
+      "inputs": config.inputs, "dim": config.dim, "dim_convention": config.dim_convention,
+      "ambient_dim": ambient_dim(config), "num_points": N, "width": config.model.width,
       "num_seeds": S, "lr": config.lr, "loss": config.loss, "rate_factor_c": c,
       "gegenbauer_norm": config.gegenbauer_norm,
       "degrees": degrees, "amplitudes": b["amps"], "per_degree": per_degree,

@@ -76,7 +76,7 @@ def panel_convergence(ax, rec, legend: str | None = "below", title: bool = True)
   pred = np.asarray(a["predicted_steps"], float)
   what = s.get("prediction", "")
   fin = np.isfinite(pred)
-  pred_label = ("NTK eigenvalues (closed form)" if s["model"] == "shallow"
+  pred_label = (r"NTK eigenvalues (closed form, $u_0$ included)" if s["model"] == "shallow"
                 else "NTK-at-init flow")
   if fin.any():
     ax.plot(freqs[fin], pred[fin], "s", mfc="none", color="C1", label=pred_label, zorder=2)

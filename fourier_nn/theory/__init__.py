@@ -23,7 +23,8 @@ arXiv:1902.06720)
   circle (with and without bias).
 * `sphere_eigenvalues`, `sphere_multiplicity`, `arccos_kernel`, `two_layer_relu_ntk` —
   eigenvalues of any dot-product kernel on S^{d−1} (Funk–Hecke), Cao et al. 2019.
-* `sign_net_ntk`, `sign_net_eigenvalues` — the same for Basri's net as trained here.
+* `sign_net_ntk`, `sign_net_eigenvalues` — the same for Basri's net as trained here;
+  `sign_net_init_output_eigenvalues` — the spectrum of its output at init (u₀'s covariance).
 * `legendre`, `legendre_all`, `gegenbauer` — the one implementation of the Legendre
   polynomials of dimension d (and Gegenbauer normalisations).
 
@@ -70,7 +71,8 @@ from fourier_nn.theory.predict import (Gaussian, gp_inference, gradient_descent_
                                        gradient_descent_mse_ensemble)
 from fourier_nn.theory.spectra import (GEGENBAUER_NORMS, arccos_kernel, circle_eigenvalues,
                                        gegenbauer, legendre, legendre_all, sphere_eigenvalues,
-                                       sign_net_eigenvalues, sign_net_ntk,
+                                       sign_net_eigenvalues, sign_net_init_output_eigenvalues,
+                                       sign_net_ntk,
                                        sphere_multiplicity, two_layer_relu_ntk)
 
 __all__ = [
@@ -78,7 +80,7 @@ __all__ = [
     "gradient_descent_mse", "gp_inference", "gradient_descent_mse_ensemble", "Gaussian",
     "circle_eigenvalues", "arccos_kernel", "two_layer_relu_ntk",
     "sphere_multiplicity", "sphere_eigenvalues", "legendre", "legendre_all", "gegenbauer",
-    "GEGENBAUER_NORMS", "sign_net_ntk", "sign_net_eigenvalues",
+    "GEGENBAUER_NORMS", "sign_net_ntk", "sign_net_eigenvalues", "sign_net_init_output_eigenvalues",
     "lfp_multiplier", "lfp_kernel", "lfp_interpolant", "linear_spline", "cubic_spline",
     "lfp_ntk", "lfp_time_per_step", "lfp_data_kernel", "l2_distance",
     "lfp_multiplier_nd", "lfp_prefactor_nd", "lfp_green_nd", "lfp_ntk_nd",

@@ -302,3 +302,20 @@ def sign_net_eigenvalues(k: ArrayLike, d: int, bias: bool = False) -> np.ndarray
   if d == 2:
     return (2.0 if bias else 1.0) * circle_eigenvalues(k, bias=bias)
   return sphere_eigenvalues(lambda u: sign_net_ntk(u, bias=bias), d, k)
+
+
+def sign_net_init_output_eigenvalues(k: ArrayLike, d: int, inner_std: float = 1.0) -> np.ndarray:
+  """Eigenvalues ν_k of the covariance of Basri's net's output at init on S^{d−1}.
+
+  u₀(x) = (1/√m) Σ_r a_r ReLU(w_rᵀx + b_r), a_r = ±1, w_r ~ N(0, inner_std² I), b_r = 0:
+  E u₀(x)u₀(x′) = E[ReLU(wᵀx) ReLU(wᵀx′)] = inner_std² κ_1(xᵀx′)/2 (`arccos_kernel`),
+  whatever the signs and the (zero) bias. Its Funk–Hecke eigenvalues (uniform probability
+  measure) split E‖u₀‖² = n·inner_std²/2 on n sample points over the degrees: degree k
+  carries n · ν_k · `sphere_multiplicity(d, k)` in expectation. Like the NTK's, ν_k = 0
+  for odd k ≥ 3.
+
+  >>> nu = sign_net_init_output_eigenvalues(np.arange(200), 2)
+  >>> round(float(np.sum(nu * sphere_multiplicity(2, np.arange(200)))), 4)  # = κ_1(1)/2
+  0.5
+  """
+  return sphere_eigenvalues(lambda u: inner_std ** 2 * arccos_kernel(u, 1) / 2.0, d, k)
