@@ -166,7 +166,7 @@ def sine_sum_1d(x_start: float, x_end: float, n: int,
   y = sin x + 2 sin 3x + 3 sin 5x; their older script: (−10, 10, 61, ((1, 1), (1, 4))).
 
   >>> x, y = sine_sum_1d(-5, 5, 101, ((1, 1), (2, 3), (3, 5)))
-  >>> x.shape, float(round(x[1] - x[0], 6))
+  >>> x.shape, round(float(x[1] - x[0]), 6)
   ((101,), 0.1)
   """
   x = np.linspace(x_start, x_end, num=n, endpoint=True)
