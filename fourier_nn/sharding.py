@@ -211,7 +211,8 @@ class SeedSharding:
     extra = self.padded - x.shape[axis]
     if extra == 0:
       return x
-    last = jnp.take(x, jnp.asarray([x.shape[axis] - 1]), axis=axis)
+    # a static slice, not jnp.take: jax 0.5 cannot gather typed PRNG key arrays
+    last = x[(slice(None),) * axis + (slice(x.shape[axis] - 1, None),)]
     return jnp.concatenate([x] + [last] * extra, axis=axis)
 
   def _put(self, x, axis: int | None):
@@ -321,10 +322,14 @@ class SeedProgram:
     if mesh not in self._by_mesh:
       from jax.sharding import PartitionSpec as P
 
-      self._by_mesh[mesh] = jax.jit(
-          jax.shard_map(self.fn, mesh=mesh, in_specs=self._specs(), out_specs=P(AXIS),
-                        check_vma=False),
-          donate_argnums=self.donate)
+      if hasattr(jax, "shard_map"):
+        mapped = jax.shard_map(self.fn, mesh=mesh, in_specs=self._specs(),
+                               out_specs=P(AXIS), check_vma=False)
+      else:  # jax < 0.7 (the 0.5.0 floor): the experimental one, check_rep for check_vma
+        from jax.experimental.shard_map import shard_map
+        mapped = shard_map(self.fn, mesh=mesh, in_specs=self._specs(), out_specs=P(AXIS),
+                           check_rep=False)
+      self._by_mesh[mesh] = jax.jit(mapped, donate_argnums=self.donate)
     return self._by_mesh[mesh](*args)
 
 
