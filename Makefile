@@ -50,8 +50,9 @@ demo: venv
 test-fast: venv
 	$(TEST_ENV) $(call JAX_CACHE,venv) $(PY) -m pytest -q -n 2 tests
 
-# Everything but the tests marked `not_on_floors` (the bad-input matrix beyond one script
-# and the notebook executions: the same code paths again, minutes on 2 cores).
+# Everything but the tests marked `not_on_floors`: the bad-input matrix beyond one script,
+# the notebook executions and the experiment modules (tests/conftest.py
+# EXPERIMENT_TEST_MODULES) — the same library code paths again, ~10 minutes on 2 cores.
 test-floors: $(FLOORS_STAMP)
 	$(TEST_ENV) $(FLOORS)/bin/python -m pytest -q -n 2 -m "not slow and not parity and not not_on_floors" tests
 

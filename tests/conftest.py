@@ -53,6 +53,54 @@ def run_script(name: str, *args: str, timeout: int = 600) -> subprocess.Complete
                         capture_output=True, text=True, env=env, timeout=timeout, cwd=REPO)
 
 
+class _ScriptServer:
+  """Client of tests/script_server.py: one pre-imported process per test worker that
+  forks a child per script run (a run of its own, ~0.1 s instead of ~2 s of imports)."""
+
+  def __init__(self):
+    self._env = dict(os.environ, JAX_PLATFORMS="cpu")
+    self._proc = None
+
+  def _start(self):
+    self._proc = subprocess.Popen(
+        [sys.executable, os.path.join(REPO, "tests", "script_server.py")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=self._env, cwd=REPO)
+
+  def run(self, name: str, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    import json
+    import select
+    if self._proc is None or self._proc.poll() is not None:
+      self._start()
+    req = {"script": os.path.join(REPO, "scripts", name), "args": list(args),
+           "env": self._env, "cwd": REPO}
+    self._proc.stdin.write(json.dumps(req) + "\n")
+    self._proc.stdin.flush()
+    ready, _, _ = select.select([self._proc.stdout], [], [], timeout)
+    line = self._proc.stdout.readline() if ready else ""
+    if not line:
+      self.close()
+      raise subprocess.TimeoutExpired([name, *args], timeout)
+    rep = json.loads(line)
+    return subprocess.CompletedProcess([name, *args], rep["returncode"], rep["stdout"],
+                                       rep["stderr"])
+
+  def close(self):
+    if self._proc is not None:
+      self._proc.kill()
+      self._proc.wait()
+      self._proc = None
+
+
+@pytest.fixture(scope="session")
+def forked_script():
+  """Like `script`, for runs that exit before training (bad inputs): the same script,
+  argv, environment and exit, in a child forked from a process that has imported the
+  package (tests/script_server.py). A run that trains should use `script`."""
+  server = _ScriptServer()
+  yield server.run
+  server.close()
+
+
 @pytest.fixture
 def repo_root():
   return REPO
@@ -84,3 +132,24 @@ def assert_last_line_error(r: subprocess.CompletedProcess, prog: str, needle: st
   assert errors == [lines[-1]], r.stderr[-3000:]
   assert needle in lines[-1], lines[-1]
   return lines[-1]
+
+
+# The floors run (`make test-floors`: every dependency at its setup.cfg minimum) covers the
+# library — models, training, sharding, checkpoints, records, spectra, kernels, theory,
+# plotting, data, the Exp 1 script end to end and one script's bad-input rows — where the
+# dependencies' APIs are called. The experiment modules below compose those same calls
+# into drivers; on the floors they were a second ~10 minutes of the same code paths, so
+# they run on the current versions only (`make test-fast`). A new test module runs on the
+# floors unless it is added here.
+EXPERIMENT_TEST_MODULES = frozenset({
+    "test_basri", "test_delta_ablation", "test_filtering", "test_fprinciple_1d",
+    "test_image_fit", "test_kernel_spectrum", "test_label_noise", "test_lfp", "test_lfp_2d",
+    "test_manifold", "test_ntk_sphere", "test_parity_experiment", "test_phenomena",
+    "test_projection", "test_robustness",
+})
+
+
+def pytest_collection_modifyitems(config, items):
+  for item in items:
+    if item.module.__name__.rsplit(".", 1)[-1] in EXPERIMENT_TEST_MODULES:
+      item.add_marker(pytest.mark.not_on_floors)

@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from conftest import assert_last_line_error, assert_one_line_error, config_path, run_script
+from conftest import assert_last_line_error, assert_one_line_error, config_path
 from fourier_nn import records
 
 # script -> (its config variant for the test, [(flag, text the one line must contain)])
@@ -162,7 +162,8 @@ PARAMS = [pytest.param(*c, id=f"{c[0]}:{c[1]}",
 
 
 @pytest.mark.parametrize("name,flag,needle", PARAMS)
-def test_bad_input_is_one_clear_line_and_writes_nothing(tmp_path, name, flag, needle):
+def test_bad_input_is_one_clear_line_and_writes_nothing(tmp_path, name, flag, needle,
+                                                        forked_script):
   variant, _ = SCRIPTS[name]
   wd = tmp_path / "never"
   args = [f"--config={config_path(name)}:{variant}", f"--workdir={wd}"]
@@ -172,33 +173,33 @@ def test_bad_input_is_one_clear_line_and_writes_nothing(tmp_path, name, flag, ne
     args[1] = flag
   else:
     args.append(flag)
-  r = run_script(f"{name}.py", *args)
+  r = forked_script(f"{name}.py", *args)
   assert_one_line_error(r, name, needle)
   assert not wd.exists()  # nothing written
 
 
 @pytest.mark.parametrize("name", sorted(SCRIPTS))
-def test_existing_record_is_not_overwritten_without_the_flag(tmp_path, name):
+def test_existing_record_is_not_overwritten_without_the_flag(tmp_path, name, forked_script):
   wd = tmp_path / "done"
   records.save_record(str(wd), {"x": 1}, [], {"a": np.zeros(2)}, {"experiment": name})
   before = sorted(os.listdir(wd))
-  r = run_script(f"{name}.py", f"--config={config_path(name)}:{SCRIPTS[name][0]}",
+  r = forked_script(f"{name}.py", f"--config={config_path(name)}:{SCRIPTS[name][0]}",
                  f"--workdir={wd}")
   assert_one_line_error(r, name, "already holds a record; pass --overwrite")
   assert sorted(os.listdir(wd)) == before
   assert records.load_record(str(wd)).summary == {"experiment": name}
 
 
-def test_unwritable_workdir_fails_cleanly(tmp_path):
+def test_unwritable_workdir_fails_cleanly(tmp_path, forked_script):
   blocker = tmp_path / "a_file"
   blocker.write_text("")
-  r = run_script("spectral_bias_1d.py", f"--config={config_path('spectral_bias_1d')}:tiny",
+  r = forked_script("spectral_bias_1d.py", f"--config={config_path('spectral_bias_1d')}:tiny",
                  f"--workdir={blocker}/sub")
   assert_one_line_error(r, "spectral_bias_1d", "not writable")
 
 
-def test_plot_without_record_fails_cleanly(tmp_path):
-  r = run_script("plot.py", f"--workdir={tmp_path}")
+def test_plot_without_record_fails_cleanly(tmp_path, forked_script):
+  r = forked_script("plot.py", f"--workdir={tmp_path}")
   assert_one_line_error(r, "plot", "no complete record")
 
 
@@ -207,7 +208,8 @@ def test_plot_without_record_fails_cleanly(tmp_path):
     ("foreign", "arrays.npz has no 'diverged' (it holds: x)"),
     ("arrays", "arrays.npz: not a readable .npz archive"),
 ])
-def test_plot_of_a_damaged_or_foreign_record_names_the_file(tmp_path, damage, match):
+def test_plot_of_a_damaged_or_foreign_record_names_the_file(tmp_path, damage, match,
+                                                            forked_script):
   wd = tmp_path / "r"
   records.save_record(str(wd), {"x": 1}, [], {"x": np.zeros(2)},
                       {"experiment": "spectral_bias_1d"})
@@ -220,24 +222,24 @@ def test_plot_of_a_damaged_or_foreign_record_names_the_file(tmp_path, damage, ma
     man["files"]["arrays.npz"] = {"bytes": len(data),
                                   "sha256": records._sha256(str(wd / "arrays.npz"))}
     (wd / records.MANIFEST).write_text(json.dumps(man))
-  r = run_script("plot.py", f"--workdir={wd}")
+  r = forked_script("plot.py", f"--workdir={wd}")
   assert_one_line_error(r, "plot", match)
   assert not (wd / "figure.png").exists()
 
 
-def test_plot_draws_a_record_whose_seeds_all_diverged(tmp_path):
+def test_plot_draws_a_record_whose_seeds_all_diverged(tmp_path, forked_script):
   wd = tmp_path / "div"
   loss = np.array([[1.5, 3e4, np.inf, np.nan], [1.4, np.nan, np.nan, np.nan]])
   records.save_record(str(wd), {"x": 1}, [], {
       "loss": loss, "steps": np.arange(4), "diverged": np.ones(2, bool)},
       {"experiment": "spectral_bias_1d"})
-  r = run_script("plot.py", f"--workdir={wd}")
+  r = forked_script("plot.py", f"--workdir={wd}")
   assert r.returncode == 0, r.stderr[-2000:]
   assert (wd / "figure.png").stat().st_size > 1000
 
 
 @pytest.mark.parametrize("name", sorted(SCRIPTS))
-def test_resume_with_another_config_is_refused(tmp_path, name):
+def test_resume_with_another_config_is_refused(tmp_path, name, forked_script):
   """A killed run's checkpoints resume only the same run: a changed seed is one line
   naming the key, and nothing is touched."""
   import importlib
@@ -247,7 +249,7 @@ def test_resume_with_another_config_is_refused(tmp_path, name):
   records.Workdir(str(wd), config=cfg)  # what the run wrote before it was killed
   (wd / "checkpoint.npz").write_bytes(b"x")
   before = sorted(os.listdir(wd))
-  r = run_script(f"{name}.py", f"--config={config_path(name)}:{variant}", f"--workdir={wd}",
+  r = forked_script(f"{name}.py", f"--config={config_path(name)}:{variant}", f"--workdir={wd}",
                  "--resume", "--config.seed=7")
   assert_one_line_error(r, name, "--resume refused: the config differs from the "
                                  "checkpointed run in 1 key(s) (seed: 0 -> 7)")
@@ -264,11 +266,11 @@ DIVERGE = {
 
 
 @pytest.mark.parametrize("name", sorted(DIVERGE))
-def test_every_seed_diverged_is_written_and_exits_nonzero(tmp_path, name):
+def test_every_seed_diverged_is_written_and_exits_nonzero(tmp_path, name, forked_script):
   """A run in which every seed diverged is not a success: the record is kept (to look
   at), the script says so in one line and exits non-zero."""
   wd = tmp_path / "blown"
-  r = run_script(f"{name}.py", f"--config={config_path(name)}:{SCRIPTS[name][0]}",
+  r = forked_script(f"{name}.py", f"--config={config_path(name)}:{SCRIPTS[name][0]}",
                  f"--workdir={wd}", *DIVERGE[name])
   last = assert_last_line_error(r, name, "diverged (non-finite loss)")
   assert f"the record is written to {wd}" in last
@@ -276,14 +278,14 @@ def test_every_seed_diverged_is_written_and_exits_nonzero(tmp_path, name):
   assert rec.arrays["diverged"].all()
 
 
-def test_damaged_checkpoint_is_one_line_naming_the_file(tmp_path):
+def test_damaged_checkpoint_is_one_line_naming_the_file(tmp_path, forked_script):
   name = "spectral_bias_1d"
   from fourier_nn.configs.spectral_bias_1d import get_config
   wd = tmp_path / "killed"
   records.Workdir(str(wd), config=get_config("tiny"))
   for content in (b"", b"PK\x03\x04 truncated zip"):
     (wd / "checkpoint.npz").write_bytes(content)
-    r = run_script(f"{name}.py", f"--config={config_path(name)}:tiny", f"--workdir={wd}",
+    r = forked_script(f"{name}.py", f"--config={config_path(name)}:tiny", f"--workdir={wd}",
                    "--resume")
     line = assert_last_line_error(r, name, "cannot be read")
     assert "checkpoint.npz" in line
