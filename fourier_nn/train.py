@@ -136,7 +136,8 @@ def clip_params(params: PyTree, clip: float) -> PyTree:
 def make_step(loss_fn: Callable[[PyTree, PyTree], jax.Array],
               optimizer: optax.GradientTransformation,
               clip: float | str | None = None,
-              track_below: str | None = None) -> Callable:
+              track_below: str | None = None,
+              update_scale: str | None = None) -> Callable:
   """Pure update for ONE seed: ``(state, batch) -> state``.
 
   Args:
@@ -152,6 +153,10 @@ def make_step(loss_fn: Callable[[PyTree, PyTree], jax.Array],
       ``first_below`` (-1 until the loss at the current params, the value computed with
       the gradient, is first below the level; then that step, kept): a first-crossing
       time resolved to one step at no extra forward pass.
+    update_scale: None, or the name of a top-level ``batch`` entry holding this seed's
+      factor on the optimizer's update (a scalar): with the optimizer built at lr 1, this
+      is a per-seed learning rate, bit-identical to the optimizer built at that lr (optax
+      scales by −lr; here (−1·u)·lr, and negation and commuted products are exact).
   """
 
   def step(state, batch):
@@ -160,6 +165,8 @@ def make_step(loss_fn: Callable[[PyTree, PyTree], jax.Array],
     else:
       loss, grads = jax.value_and_grad(loss_fn)(state["params"], batch)
     updates, opt = optimizer.update(grads, state["opt"], state["params"])
+    if update_scale is not None:
+      updates = jax.tree_util.tree_map(lambda u: u * batch[update_scale], updates)
     params = optax.apply_updates(state["params"], updates)
     if clip is not None:
       params = clip_params(params, batch[clip] if isinstance(clip, str) else clip)
@@ -228,6 +235,7 @@ def train_seeds(
     host_measure_fn: Callable[[PyTree, int], PyTree] | None = None,
     minibatch: MiniBatch | None = None,
     track_below: str | None = None,
+    update_scale: str | None = None,
 ) -> History:
   """Trains ``len(keys)`` seeds of one model at once, full batch or mini-batch.
 
@@ -274,6 +282,9 @@ def train_seeds(
       level per seed: every step's loss is compared with it in-graph and the first step
       below it is returned as ``History.first_below`` (`make_step`); checkpointed with
       the state.
+    update_scale: name of a top-level ``batch`` entry [S] (``batch_axes`` 0): each seed's
+      optimizer update is multiplied by it (`make_step`), a per-seed learning rate with
+      the optimizer built at lr 1 (`fourier_nn.sweep`).
 
   Returns:
     `History` (seed axis first).
@@ -294,7 +305,7 @@ def train_seeds(
   if programs is None:
     programs = _programs(init_fn, loss_fn, optimizer, measure_fn, log_every, chunk_logs,
                          batch_axes, clip, minibatch, _num_samples(minibatch, batch, batch_axes),
-                         track_below=track_below)
+                         track_below=track_below, update_scale=update_scale)
   init, chunk = programs
 
   t0 = time.perf_counter()
@@ -452,7 +463,8 @@ def _host_measure(fn, state, step: int, num_seeds: int):
 
 
 def _programs(init_fn, loss_fn, optimizer, measure_fn, log_every: int, chunk_logs: int,
-              batch_axes, clip, minibatch=None, num_samples=None, track_below=None):
+              batch_axes, clip, minibatch=None, num_samples=None, track_below=None,
+              update_scale=None):
   """The jitted, seed-vmapped (init, chunk) programs of `train_seeds`."""
 
   def measure(params, batch, step):
@@ -461,7 +473,7 @@ def _programs(init_fn, loss_fn, optimizer, measure_fn, log_every: int, chunk_log
       out["metrics"] = measure_fn(params, batch, step)
     return out
 
-  step_fn = make_step(loss_fn, optimizer, clip, track_below)
+  step_fn = make_step(loss_fn, optimizer, clip, track_below, update_scale)
 
   def train_step(state, batch, step):
     if minibatch is None:
