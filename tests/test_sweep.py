@@ -41,7 +41,7 @@ def _tiny(**over):
 
 
 def test_a_cell_equals_its_config_trained_alone(tmp_path):
-  c = _tiny(**{"grid.clip": (0.0, 0.3)})
+  c = _tiny(**{"grid.clip": (0.0, 0.3), "grid.lr": (3e-3, 1e-2)})
   rec = records.load_record(sweep.run(c, str(tmp_path / "sweep")))
   a = rec.arrays
   assert a["loss"].shape == (2, 2, 1, 2, 1, 1, 4, 5)  # [lr, clip, amp, width, depth, N, seed, t]
@@ -56,6 +56,20 @@ def test_a_cell_equals_its_config_trained_alone(tmp_path):
     np.testing.assert_allclose(a["loss"][got], h.loss, rtol=CELL_RTOL, atol=CELL_ATOL)
     np.testing.assert_allclose(a["amplitudes"][got], h.metrics["amplitudes"],
                                rtol=CELL_RTOL, atol=CELL_ATOL)
+  # the half-amplitude steps, recomputed here by a plain loop over the logged steps
+  mean = a["amplitudes"].mean(axis=-3)  # [..., t, k] over seeds (none diverged here)
+  assert not a["diverged"].any()
+  for idx in np.ndindex(mean.shape[:-2]):
+    for k in range(mean.shape[-1]):
+      hit = [s for s, v in zip(a["steps"], mean[idx][:, k]) if v >= 0.5]
+      want = hit[0] if hit else np.nan
+      np.testing.assert_equal(a["first_step_mean_amplitude_0.5"][idx + (k,)], want)
+  assert np.isfinite(a["first_step_mean_amplitude_0.5"]).any()  # k = 1 at lr 1e-2
+  import matplotlib
+  matplotlib.use("Agg")
+  from fourier_nn import plotting
+  fig = plotting.figure_for(rec)
+  assert len(fig.axes) >= 2
   # the cells differ: lr and clip are really per cell
   assert not np.array_equal(a["loss"][0, 0], a["loss"][1, 0])
   assert not np.array_equal(a["loss"][0, 0], a["loss"][0, 1])
