@@ -146,6 +146,7 @@ SCRIPTS = {
         ("--config.grid.model.width=(100000000,)", "training needs at least"),
         ("--config.grid.amplitudes=('equal','banana')", "grid.amplitudes value 'banana'"),
         ("--config.grid.lrr=(0.001,)", "grid.lrr"),
+        ("--config.grid.model.depth=(2,-1)", "--config.grid.model.depth value -1 is invalid"),
     ]),
 }
 # Rows every script must handle the same way.
