@@ -297,6 +297,7 @@ def train_seeds(
   if num_seeds < 1:
     raise ValueError("need at least one seed (keys is empty)")
   _check_clip(clip, batch, batch_axes, num_seeds)
+  _check_clip(update_scale, batch, batch_axes, num_seeds, arg="update_scale")
   _num_samples(minibatch, batch, batch_axes)
   num_logs = num_steps // log_every
   chunk_logs = _chunk_logs(num_logs, chunk_logs)
@@ -410,16 +411,17 @@ def train_seeds(
                  host_steps=host_steps, host_metrics=host_metrics, first_below=first_below)
 
 
-def _check_clip(clip, batch, batch_axes, num_seeds: int) -> None:
-  """A per-seed clip (a batch entry's name) must be in ``batch`` as [S] with axis 0."""
+def _check_clip(clip, batch, batch_axes, num_seeds: int, arg: str = "clip") -> None:
+  """A per-seed clip or update scale (a batch entry's name, ``arg`` the option) must be in
+  ``batch`` as [S] with axis 0."""
   if not isinstance(clip, str):
     return
   if not isinstance(batch, Mapping) or clip not in batch:
-    raise ValueError(f"clip={clip!r} names no top-level entry of the batch")
+    raise ValueError(f"{arg}={clip!r} names no top-level entry of the batch")
   axis = batch_axes.get(clip) if isinstance(batch_axes, Mapping) else batch_axes
   shape = np.shape(batch[clip])
   if axis != 0 or shape != (num_seeds,):
-    raise ValueError(f"clip={clip!r}: batch[{clip!r}] must be [S] = [{num_seeds}] with "
+    raise ValueError(f"{arg}={clip!r}: batch[{clip!r}] must be [S] = [{num_seeds}] with "
                      f"batch_axes 0, got shape {shape} and axis {axis}")
 
 

@@ -75,6 +75,33 @@ def test_a_cell_equals_its_config_trained_alone(tmp_path):
   assert not np.array_equal(a["loss"][0, 0], a["loss"][0, 1])
 
 
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_update_scale_is_the_optimizer_at_that_lr_bit_for_bit(optimizer):
+  """make_step with the optimizer at lr 1 and update_scale=lr vs the optimizer at lr:
+  optax scales by −lr, the sweep by (−1)·lr afterwards; both are exact roundings of the
+  same product, so 5 steps agree bit for bit."""
+  import jax
+  import jax.numpy as jnp
+  from fourier_nn import models
+  net = models.MLP(depth=2, width=16, activation="relu", init_scheme="torch")
+  x = jnp.linspace(0, 1, 32)[:, None]
+  batch = {"x": x, "y": jnp.sin(6.0 * x[:, 0]), "lr": jnp.float32(3e-3)}
+  loss = lambda p, b: jnp.mean((net.apply(p, b["x"])[:, 0] - b["y"]) ** 2)
+  p0 = net.init(jax.random.key(0), x[:1])
+  alone = common.make_optimizer(optimizer, 3e-3)
+  unit = common.make_optimizer(optimizer, 1.0)
+  sa = {"params": p0, "opt": alone.init(p0)}
+  su = {"params": p0, "opt": unit.init(p0)}
+  step_a = jax.jit(train.make_step(loss, alone))
+  step_u = jax.jit(train.make_step(loss, unit, update_scale="lr"))
+  for _ in range(5):
+    sa, su = step_a(sa, batch), step_u(su, batch)
+  for a, b in zip(jax.tree_util.tree_leaves(sa["params"]), jax.tree_util.tree_leaves(su["params"])):
+    np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+  assert not np.array_equal(np.asarray(jax.tree_util.tree_leaves(p0)[0]),
+                            np.asarray(jax.tree_util.tree_leaves(su["params"])[0]))
+
+
 def _script(workdir, *flags, devices="4"):
   env = dict(os.environ, JAX_PLATFORMS="cpu", FOURIER_NN_PROGRESS_BAR="0",
              PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
