@@ -136,7 +136,8 @@ def clip_params(params: PyTree, clip: float) -> PyTree:
 def make_step(loss_fn: Callable[[PyTree, PyTree], jax.Array],
               optimizer: optax.GradientTransformation,
               clip: float | str | None = None,
-              track_below: str | None = None) -> Callable:
+              track_below: str | None = None,
+              update_scale: str | None = None) -> Callable:
   """Pure update for ONE seed: ``(state, batch) -> state``.
 
   Args:
@@ -152,6 +153,10 @@ def make_step(loss_fn: Callable[[PyTree, PyTree], jax.Array],
       ``first_below`` (-1 until the loss at the current params, the value computed with
       the gradient, is first below the level; then that step, kept): a first-crossing
       time resolved to one step at no extra forward pass.
+    update_scale: None, or the name of a top-level ``batch`` entry holding this seed's
+      factor on the optimizer's update (a scalar): with the optimizer built at lr 1, this
+      is a per-seed learning rate, bit-identical to the optimizer built at that lr (optax
+      scales by −lr; here (−1·u)·lr, and negation and commuted products are exact).
   """
 
   def step(state, batch):
@@ -160,6 +165,8 @@ def make_step(loss_fn: Callable[[PyTree, PyTree], jax.Array],
     else:
       loss, grads = jax.value_and_grad(loss_fn)(state["params"], batch)
     updates, opt = optimizer.update(grads, state["opt"], state["params"])
+    if update_scale is not None:
+      updates = jax.tree_util.tree_map(lambda u: u * batch[update_scale], updates)
     params = optax.apply_updates(state["params"], updates)
     if clip is not None:
       params = clip_params(params, batch[clip] if isinstance(clip, str) else clip)
@@ -228,6 +235,7 @@ def train_seeds(
     host_measure_fn: Callable[[PyTree, int], PyTree] | None = None,
     minibatch: MiniBatch | None = None,
     track_below: str | None = None,
+    update_scale: str | None = None,
 ) -> History:
   """Trains ``len(keys)`` seeds of one model at once, full batch or mini-batch.
 
@@ -274,6 +282,9 @@ def train_seeds(
       level per seed: every step's loss is compared with it in-graph and the first step
       below it is returned as ``History.first_below`` (`make_step`); checkpointed with
       the state.
+    update_scale: name of a top-level ``batch`` entry [S] (``batch_axes`` 0): each seed's
+      optimizer update is multiplied by it (`make_step`), a per-seed learning rate with
+      the optimizer built at lr 1 (`fourier_nn.sweep`).
 
   Returns:
     `History` (seed axis first).
@@ -286,6 +297,7 @@ def train_seeds(
   if num_seeds < 1:
     raise ValueError("need at least one seed (keys is empty)")
   _check_clip(clip, batch, batch_axes, num_seeds)
+  _check_clip(update_scale, batch, batch_axes, num_seeds, arg="update_scale")
   _num_samples(minibatch, batch, batch_axes)
   num_logs = num_steps // log_every
   chunk_logs = _chunk_logs(num_logs, chunk_logs)
@@ -294,7 +306,7 @@ def train_seeds(
   if programs is None:
     programs = _programs(init_fn, loss_fn, optimizer, measure_fn, log_every, chunk_logs,
                          batch_axes, clip, minibatch, _num_samples(minibatch, batch, batch_axes),
-                         track_below=track_below)
+                         track_below=track_below, update_scale=update_scale)
   init, chunk = programs
 
   t0 = time.perf_counter()
@@ -399,16 +411,17 @@ def train_seeds(
                  host_steps=host_steps, host_metrics=host_metrics, first_below=first_below)
 
 
-def _check_clip(clip, batch, batch_axes, num_seeds: int) -> None:
-  """A per-seed clip (a batch entry's name) must be in ``batch`` as [S] with axis 0."""
+def _check_clip(clip, batch, batch_axes, num_seeds: int, arg: str = "clip") -> None:
+  """A per-seed clip or update scale (a batch entry's name, ``arg`` the option) must be in
+  ``batch`` as [S] with axis 0."""
   if not isinstance(clip, str):
     return
   if not isinstance(batch, Mapping) or clip not in batch:
-    raise ValueError(f"clip={clip!r} names no top-level entry of the batch")
+    raise ValueError(f"{arg}={clip!r} names no top-level entry of the batch")
   axis = batch_axes.get(clip) if isinstance(batch_axes, Mapping) else batch_axes
   shape = np.shape(batch[clip])
   if axis != 0 or shape != (num_seeds,):
-    raise ValueError(f"clip={clip!r}: batch[{clip!r}] must be [S] = [{num_seeds}] with "
+    raise ValueError(f"{arg}={clip!r}: batch[{clip!r}] must be [S] = [{num_seeds}] with "
                      f"batch_axes 0, got shape {shape} and axis {axis}")
 
 
@@ -452,7 +465,8 @@ def _host_measure(fn, state, step: int, num_seeds: int):
 
 
 def _programs(init_fn, loss_fn, optimizer, measure_fn, log_every: int, chunk_logs: int,
-              batch_axes, clip, minibatch=None, num_samples=None, track_below=None):
+              batch_axes, clip, minibatch=None, num_samples=None, track_below=None,
+              update_scale=None):
   """The jitted, seed-vmapped (init, chunk) programs of `train_seeds`."""
 
   def measure(params, batch, step):
@@ -461,7 +475,7 @@ def _programs(init_fn, loss_fn, optimizer, measure_fn, log_every: int, chunk_log
       out["metrics"] = measure_fn(params, batch, step)
     return out
 
-  step_fn = make_step(loss_fn, optimizer, clip, track_below)
+  step_fn = make_step(loss_fn, optimizer, clip, track_below, update_scale)
 
   def train_step(state, batch, step):
     if minibatch is None:

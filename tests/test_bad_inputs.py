@@ -139,6 +139,15 @@ SCRIPTS = {
         ("--config.bin_size=1000", "bin_size"),
         ("--config.sanity_num=51", "sanity_num"),
     ]),
+    "sweep": ("tiny", [
+        ("--config.grid.lr=(0.001,-1.0)", "--config.grid.lr value -1.0 is invalid"),
+        ("--config.grid.lr=(0.001,0.001)", "values must be distinct"),
+        ("--config.grid.model.width=(8,0)", "--config.grid.model.width value 0 is invalid"),
+        ("--config.grid.model.width=(100000000,)", "training needs at least"),
+        ("--config.grid.amplitudes=('equal','banana')", "grid.amplitudes value 'banana'"),
+        ("--config.grid.lrr=(0.001,)", "grid.lrr"),
+        ("--config.grid.model.depth=(2,-1)", "--config.grid.model.depth value -1 is invalid"),
+    ]),
 }
 # Rows every script must handle the same way.
 COMMON = [

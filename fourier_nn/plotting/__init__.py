@@ -57,6 +57,7 @@ FIGURES = {
     "filtering": "filtering",
     "label_noise": "label_noise",
     "kernel_spectrum": "kernel_spectrum",
+    "sweep": "sweep",
 }
 
 STYLES = ("paper", "screen")
