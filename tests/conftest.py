@@ -145,7 +145,7 @@ EXPERIMENT_TEST_MODULES = frozenset({
     "test_basri", "test_delta_ablation", "test_filtering", "test_fprinciple_1d",
     "test_image_fit", "test_kernel_spectrum", "test_label_noise", "test_lfp", "test_lfp_2d",
     "test_manifold", "test_ntk_sphere", "test_parity_experiment", "test_phenomena",
-    "test_projection", "test_robustness",
+    "test_projection", "test_robustness", "test_sweep",
 })
 
 
