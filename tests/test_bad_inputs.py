@@ -298,3 +298,80 @@ def test_damaged_checkpoint_is_one_line_naming_the_file(tmp_path, forked_script)
                    "--resume")
     line = assert_last_line_error(r, name, "cannot be read")
     assert "checkpoint.npz" in line
+
+
+# ---- The README table of every tested bad input (issue: "every row is exercised") ----
+# `python tests/test_bad_inputs.py` rewrites README.md between these markers from the
+# tables above; `test_readme_lists_exactly_the_tested_bad_inputs` fails when they differ.
+README = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")
+TABLE_START, TABLE_END = "<!-- bad-inputs:start -->", "<!-- bad-inputs:end -->"
+# Inputs tested once per script or once in all, by the other tests of this file.
+OTHER_ROWS = [
+    ("every script", "`--workdir` holding a record, no `--overwrite`",
+     "already holds a record; pass --overwrite"),
+    ("every script", "`--resume` with another config (`--config.seed=7`)",
+     "--resume refused: the config differs from the checkpointed run in 1 key(s)"),
+    ("spectral_bias_1d", "`--workdir` under a file (not writable)", "not writable"),
+    ("spectral_bias_1d", "`--resume` on a zero-byte or truncated checkpoint",
+     "cannot be read (names the file)"),
+    ("spectral_bias_1d, lfp", "every seed diverges (`--config.lr=1e8`)",
+     "diverged (non-finite loss); the record is written, exit non-zero"),
+    ("plot", "`--workdir` without a record", "no complete record"),
+    ("plot", "damaged manifest / truncated arrays / a foreign record",
+     "names the file: not valid JSON / not a readable .npz / has no 'diverged'"),
+]
+
+
+def _cell(text: str) -> str:
+  return text.replace("|", "\\|")
+
+
+def _flag_cell(flag: str) -> str:
+  if flag.startswith("VARIANT:"):
+    return f"variant `{flag.split(':', 1)[1]}`"
+  return f"`{flag}`"
+
+
+def markdown_table() -> str:
+  """The README section: per script the rows of CASES, then OTHER_ROWS."""
+  out = [TABLE_START, "",
+         f"{len(CASES)} bad inputs over {len(SCRIPTS)} scripts, each one test of "
+         "`tests/test_bad_inputs.py` (one stderr line naming the key, the value and what is "
+         "allowed; non-zero exit; nothing written). Generated: `python tests/test_bad_inputs.py`.",
+         ""]
+  for name in SCRIPTS:
+    rows = [(f, n) for s, f, n in CASES if s == name]
+    out += [f"<details><summary><code>scripts/{name}.py</code> — {len(rows)} inputs</summary>",
+            "", "| input | the one line contains |", "|---|---|"]
+    out += [f"| {_cell(_flag_cell(f))} | {_cell(n)} |" for f, n in rows]
+    out += ["", "</details>", ""]
+  out += ["Tested once per script or once in all:", "",
+          "| script | input | what it says |", "|---|---|---|"]
+  out += [f"| {_cell(s)} | {_cell(i)} | {_cell(w)} |" for s, i, w in OTHER_ROWS]
+  out += ["", TABLE_END]
+  return "\n".join(out)
+
+
+def _readme_section(text: str) -> str | None:
+  i, j = text.find(TABLE_START), text.find(TABLE_END)
+  return None if i < 0 or j < i else text[i:j + len(TABLE_END)]
+
+
+def test_readme_lists_exactly_the_tested_bad_inputs():
+  with open(README) as f:
+    section = _readme_section(f.read())
+  assert section is not None, f"README.md has no {TABLE_START} … {TABLE_END} section"
+  assert section == markdown_table(), (
+      "README.md's bad-input table differs from the tested CASES; "
+      "run `python tests/test_bad_inputs.py`")
+
+
+if __name__ == "__main__":
+  with open(README) as f:
+    text = f.read()
+  old = _readme_section(text)
+  if old is None:
+    raise SystemExit(f"README.md has no {TABLE_START} … {TABLE_END} section")
+  from fourier_nn import fileio
+  fileio.write_text_atomic(README, text.replace(old, markdown_table()))
+  print(f"README.md: {len(CASES)} bad inputs written")
