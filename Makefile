@@ -69,6 +69,7 @@ test-slow: venv
 bench: venv
 	$(PY) -m pip install -q "torch==2.13.0" || echo "bench: torch not installed; the PyTorch comparison will be skipped"
 	JAX_PLATFORMS=cpu $(PY) benchmarks/bench_exp1.py
+	JAX_PLATFORMS=cpu $(PY) benchmarks/bench_scaling.py
 	bash scripts/setup_nt_env.sh
 	JAX_PLATFORMS=cpu .venv-nt/bin/python benchmarks/bench_ntk.py
 
