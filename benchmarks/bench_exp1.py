@@ -38,7 +38,7 @@ import time
 
 import numpy as np
 
-TARGET_VS_TORCH = 2.0
+TARGET_VS_TORCH = 3.0  # issue 11: ">= 3x the PyTorch loop"
 TARGET_FRACTION_OF_PEAK = 0.80
 TARGET_OVERHEAD = 0.05
 LOG_EVERY = 100
@@ -419,7 +419,7 @@ def summarise(args, info, rounds, params, n_points, flop_per_seed_step, elapsed)
       ratios[f"seed_steps_per_s_S{S}_over_S{s}"] = (
           none["seed_steps_per_s"] / fn_rows[f"S{s}_nomeasure"]["seed_steps_per_s"])
   targets = {
-      "fourier_nn >= 2x torch loop": (ratios["vs_torch_loop_best"] >= TARGET_VS_TORCH
+      f"fourier_nn >= {TARGET_VS_TORCH:g}x torch loop": (ratios["vs_torch_loop_best"] >= TARGET_VS_TORCH
                                       if loops else None),
       "fourier_nn >= 80% of matmul peak": ratios["fraction_of_jax_peak"] >= TARGET_FRACTION_OF_PEAK,
       "measurement overhead < 5%": ratios["measurement_overhead_cpu"] < TARGET_OVERHEAD,
