@@ -38,6 +38,15 @@ VARIANT = os.environ.get("FOURIER_NN_NB_VARIANT", "quick")
 WORKDIR = os.environ.get("FOURIER_NN_NB_WORKDIR") or tempfile.mkdtemp(prefix="fourier_nn_")
 print("variant:", VARIANT, "workdir:", WORKDIR)'''
 
+RUN_HELPER = '''import importlib
+from fourier_nn import records, plotting
+
+def run(name, driver=None):
+    """Runs configs/NAME.py at VARIANT with its driver; returns the loaded record."""
+    config = importlib.import_module(f"fourier_nn.configs.{name}").get_config(VARIANT)
+    exp = importlib.import_module(f"fourier_nn.experiments.{driver or name}")
+    return records.load_record(exp.run(config, os.path.join(WORKDIR, name), overwrite=True))'''
+
 
 def md(s):
   return nbformat.v4.new_markdown_cell(s)
@@ -109,7 +118,8 @@ plt.show()'''),
     "rahaman.ipynb": [
         md("# On the Spectral Bias of Neural Networks (Rahaman et al. 2019): Exp 2, 5, 6 and A.5\n\n"
            "Exp 1 (the sum of sines, with the exact linear regions and Lipschitz constant over "
-           "training) has its own notebook, `spectral_bias_1d.ipynb`. Here: **Exp 2** — how "
+           "training) has its own notebook, `spectral_bias_1d.ipynb`; Exp 3 and 4 (real data) are in "
+           "`fprinciple.ipynb`. Here: **Exp 2** — how "
            "robust each learned frequency is to a random perturbation of all parameters; "
            "**A.5** — fitting a δ-function (flat spectrum) with nets of different depth, width "
            "and weight clip; **Exp 5** — a sum of sines on a flower-shaped manifold with L "
@@ -120,14 +130,7 @@ plt.show()'''),
                             "loaded 2-core CPU (about 10 min on a quiet one, estimated).")),
         code(INSTALL),
         code(SETUP),
-        code('''import importlib
-from fourier_nn import records, plotting
-
-def run(name, driver=None):
-    """Runs configs/NAME.py at VARIANT with its driver; returns the loaded record."""
-    config = importlib.import_module(f"fourier_nn.configs.{name}").get_config(VARIANT)
-    exp = importlib.import_module(f"fourier_nn.experiments.{driver or name}")
-    return records.load_record(exp.run(config, os.path.join(WORKDIR, name), overwrite=True))'''),
+        code(RUN_HELPER),
         md("## Exp 2 — robustness to parameter perturbation\n"
            "Trained Exp 1 nets θ* are perturbed to θ* + δ·θ̂ (θ̂ uniform on the unit sphere of "
            "all parameters); the mean amplitude |f̃(k)| over draws, relative to the trained "
@@ -168,11 +171,116 @@ print(np.round(np.nanmean(rec6.arrays["accuracy"], axis=-1), 2))'''),
         "2-core CPU.", driver="basri"),
     "ntk_sphere.ipynb": experiment_notebook(
         "ntk_sphere", "Spectral bias through NTK eigenfunctions on the sphere (Cao et al. 2019)",
-        "A two-layer ReLU net on S⁹ fits a sum of Gegenbauer polynomials of degrees 1, 2, 4. "
+        "A two-layer ReLU net on S¹⁰ ⊂ R¹¹ (the paper's d = 10: data on S^d; the `ambient` "
+        "modifier gives S⁹) fits a sum of Gegenbauer polynomials of degrees 1, 2, 4. "
         "The projection of the residual on each degree decays at the rate set by the NTK "
         "eigenvalue μ_k (Funk–Hecke): degree 1 first, then 2, then 4.",
         "The quick variant (3 seeds, width 1 024, 6 000 GD steps) takes 1–4 min on a 2-core CPU.",
         "Solid: measured; dashed: closed-form μ_k; dotted: the flow of the empirical NTK at init."),
+    "fprinciple.ipynb": [
+        md("# The Frequency Principle (Xu, Zhang, Luo et al.) and Rahaman's real-data experiments\n\n"
+           "Deep nets fit the low-frequency part of a target first. This notebook runs the "
+           "F-Principle experiments of fourier_nn on data that ships with a package "
+           "(scikit-learn's 8×8 digits and sample photographs; real MNIST / CIFAR-10 load from a "
+           "local path with `config.dataset` and `config.data_dir`): **Δ_F in 1-D** (the "
+           "authors' `f_principle.py`), the **projection method** (NUDFT along the first "
+           "principal component), the **filtering method** (Gaussian low/high split of the "
+           "labels, the authors' `filter_gd.py`), a **2-D image fit**, **parity** (where the "
+           "F-Principle predicts chance-level generalisation), the **high-dimensional LFP**, "
+           "and Rahaman et al.'s **Exp 3** (label noise of one radial frequency) and **Exp 4** "
+           "(spectra in a kernel eigenbasis). Each section is independent: run the ones you "
+           "need.\n\n"
+           + RUNTIME.format(cpu="On a 2-core CPU the quick variants take from 1–2 min (Δ_F, "
+                            "image fit, LFP) to over half an hour (Exp 3 under load) each; "
+                            "`FOURIER_NN_NB_VARIANT=tiny` runs every section in about 2 min.")),
+        code(INSTALL),
+        code(SETUP),
+        code(RUN_HELPER),
+        md("## Δ_F in 1-D\n"
+           "y = sin x + 2 sin 3x + 3 sin 5x on 101 points of [−5, 5], a tanh net trained with "
+           "Adam. Δ_F = ||ĥ(k)| − |ŷ(k)|| / |ŷ(k)| at the DFT peaks of the target falls below "
+           "0.1 in order of increasing frequency (heatmap: peaks × steps, vmin 0.1)."),
+        code("""rec = run("fprinciple_1d")
+import fourier_nn.plotting.fprinciple_1d
+fig = plotting.fprinciple_1d.figure(rec)
+plt.show()
+kind = rec.summary["delta_f"]
+print("peak frequencies:", rec.summary["peak_freqs"])
+print("first step with Δ_F < 0.1 (seed mean):", rec.summary[f"{kind}/crossing_step_mean"])
+print("in frequency order for every seed:", rec.summary["in_order_all_seeds"])"""),
+        md("## Projection method (high dimension)\n"
+           "The digits are projected on their first principal component p₁; the NUDFT "
+           "ŷ(k) = (1/n) Σ y_i exp(−i2πk p₁·x_i) of the labels and of the net's outputs is "
+           "compared at the target's spectral peaks over training."),
+        code("""rec = run("projection")
+import fourier_nn.plotting.projection
+fig = plotting.projection.figure(rec)
+plt.show()
+print("peaks k:", np.round(rec.summary["peak_freqs"], 2))
+print("first step with seed-mean Δ_F < 0.1:", rec.summary["first_step_below_mean"])"""),
+        md("## Filtering method\n"
+           "G^δ = exp(−‖x−x′‖²/(2δ)), row-normalised, splits the one-hot labels (and the softmax "
+           "outputs) into y^low = G^δ y and y^high = y − y^low; e_low and e_high are the "
+           "relative errors of the two parts after every epoch, for a sweep of δ (scaled to the "
+           "data's median squared distance). Expected: e_low < e_high early, for every δ."),
+        code("""rec = run("filtering")
+import fourier_nn.plotting.filtering
+fig = plotting.filtering.figure(rec)
+plt.show()
+print("δ:", np.round(rec.summary["deltas"], 2))
+print("fraction of seeds with e_low < e_high after epoch 1, per δ:", rec.summary["low_first_epoch1_frac"])"""),
+        md("## 2-D image fit\n"
+           "A net maps pixel position → grey value of a shipped photograph: the prediction "
+           "sharpens from coarse to fine, and its radial spectrum reaches the image's ring by "
+           "ring, low rings first."),
+        code("""rec = run("image_fit")
+import fourier_nn.plotting.image_fit
+fig = plotting.image_fit.figure(rec)
+plt.show()
+print("first step below threshold per ring (median over seeds):", rec.summary["first_below_median"])"""),
+        md("## Parity\n"
+           "f(x) = Π x_j on {−1, 1}ⁿ is almost all high frequency: trained on part of the cube, "
+           "the net fits its training set but tests at chance (≈ 50 %), unlike digits of the "
+           "same size."),
+        code("""rec = run("parity")
+import fourier_nn.plotting.parity
+fig = plotting.parity.figure(rec)
+plt.show()
+for n, acc, where in zip(rec.summary["ns"], rec.summary["test_accuracy_mean"], rec.summary["test_vs_chance"]):
+    print(f"n = {n}: parity test accuracy {acc:.3f} ({where} the 95 % chance band)")
+print("digits test accuracy:", round(rec.summary["digits_test_accuracy_mean"], 3))"""),
+        md("## High-dimensional LFP\n"
+           "The multiplier (⟨|r|²⟩+⟨w²⟩)/|ξ|^{d+3} + 4π²⟨|r|²w²⟩/|ξ|^{d+1} (`fourier_nn.theory`) "
+           "implies a minimum-FP-norm interpolant; a wide two-layer ReLU net trained on a small "
+           "2-D set is compared with it and with the other regime's interpolant."),
+        code("""rec = run("lfp_2d")
+import fourier_nn.plotting.lfp_2d
+fig = plotting.lfp_2d.figure(rec)
+plt.show()
+print({k: v for k, v in rec.summary.items() if k.startswith("distance_to_") and not k.endswith("_per_seed")},
+      "closer to:", rec.summary["closer_to"])"""),
+        md("## Rahaman et al. Exp 3 — label noise of one radial frequency\n"
+           "Two digit classes (3 → −1, 8 → +1), target τ₀ + β·sin(k‖x‖); the validation loss is "
+           "measured against the clean target. Low-k noise raises the best validation loss; "
+           "high-k noise leaves an early dip near the clean level (the net fits it late)."),
+        code("""rec = run("label_noise")
+import fourier_nn.plotting.label_noise
+fig = plotting.label_noise.figure(rec)
+plt.show()
+print("k:", rec.summary["ks"], "β:", rec.summary["betas"])
+print("best validation MSE [k, β] (seed mean):")
+print(np.round(np.asarray(rec.summary["best_val_loss_mean[k, beta]"], float), 3))"""),
+        md("## Rahaman et al. Exp 4 — spectra in a kernel eigenbasis\n"
+           "The eigenvectors v_n of an RBF kernel on the inputs (by decreasing eigenvalue) play "
+           "the part of Fourier modes: the net's generalised spectrum f̃[n] = v_nᵀf follows the "
+           "target's in the low bins first."),
+        code("""rec = run("kernel_spectrum")
+import fourier_nn.plotting.kernel_spectrum
+fig = plotting.kernel_spectrum.figure(rec)
+plt.show()
+print("noises:", rec.summary["noises"], "σ:", round(rec.summary["sigma"], 3),
+      "Parseval error:", rec.summary["parseval_rel_error_clean"])"""),
+    ],
     "lfp.ipynb": [
         md("# Linear F-Principle: linear vs cubic spline (Zhang, Xu, Luo et al.)\n\n"
            "A wide two-layer ReLU net h(x) = (1/√m) Σ w_i ReLU(r_i(x + l_i)) is trained by GD on a "

@@ -16,6 +16,21 @@ def test_there_are_notebooks():
   assert any(p.endswith("spectral_bias_1d.ipynb") for p in NOTEBOOKS)
 
 
+def test_notebooks_are_what_make_notebooks_builds():
+  """notebooks/make_notebooks.py is the source: a notebook edited by hand (or a generator
+  edit not rebuilt) differs from what it builds."""
+  import importlib.util
+  spec = importlib.util.spec_from_file_location(
+      "make_notebooks", os.path.join(REPO, "notebooks", "make_notebooks.py"))
+  mod = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(mod)
+  assert sorted(mod.NOTEBOOKS) == sorted(os.path.basename(p) for p in NOTEBOOKS)
+  for name, cells in mod.NOTEBOOKS.items():
+    committed = nbformat.read(os.path.join(REPO, "notebooks", name), as_version=4)
+    assert [(c.cell_type, c.source) for c in committed.cells] == \
+        [(c.cell_type, c.source) for c in cells], f"{name}: run python notebooks/make_notebooks.py"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=os.path.basename)
 def test_committed_without_outputs(path):
   nb = json.load(open(path))
