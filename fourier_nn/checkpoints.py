@@ -105,13 +105,14 @@ def _quiet():
 
 
 def _checkpointer():
-  with _quiet():
+  """(orbax.checkpoint, a Checkpointer in which this process is the only one)."""
+  with _quiet():  # the import and the constructors log their versions and settings
     import jax
     import orbax.checkpoint as ocp
-  me = jax.process_index()
-  mp = ocp.options.MultiprocessingOptions(primary_host=me, active_processes={me})
-  return ocp, ocp.Checkpointer(ocp.PyTreeCheckpointHandler(multiprocessing_options=mp),
-                               multiprocessing_options=mp)
+    me = jax.process_index()
+    mp = ocp.options.MultiprocessingOptions(primary_host=me, active_processes={me})
+    return ocp, ocp.Checkpointer(ocp.PyTreeCheckpointHandler(multiprocessing_options=mp),
+                                 multiprocessing_options=mp)
 
 
 def _nest(flat: Mapping[str, np.ndarray]) -> dict[str, Any]:
