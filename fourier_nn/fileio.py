@@ -28,8 +28,9 @@ import numpy as np
 TMP_PREFIX = ".tmp-"          # temp files of the writers below
 STAGING_PREFIX = ".staging-"  # staging directories of records.Workdir / save_record
 PROBE_PREFIX = ".probe-"      # writability probes of records.check_writable
-# orbax's directory of a save in progress, next to its final name: orbax-checkpoint 0.11
-# names it <name>.orbax-checkpoint-tmp-<timestamp>, 0.12 <name>.orbax-checkpoint-tmp
+# orbax's directory of a save in progress, next to its final name: <name>.orbax-checkpoint-tmp
+# in orbax-checkpoint 0.11.24 and 0.12.8 (atomicity._get_tmp_directory); orbax's docstrings
+# and its step-naming helpers also show <name>.orbax-checkpoint-tmp-<timestamp>
 ORBAX_TMP_MARK = ".orbax-checkpoint-tmp"
 CHECKPOINT_DIR_SUFFIX = ".orbax"  # fourier_nn.checkpoints: a checkpoint directory
 FIGURE_FORMATS = ("png", "pdf", "svg")

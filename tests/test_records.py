@@ -181,7 +181,7 @@ def test_workdir_resume_keeps_checkpoints(tmp_path):
   assert not d.exists()
   d.mkdir()
   _ckpt(d / "checkpoint.orbax", d / "checkpoint_group1.orbax")
-  # saves killed half-way, as orbax 0.11 (with a timestamp) and 0.12 (without) name them
+  # saves killed half-way, as orbax 0.11.24 and 0.12.8 name them, and with a timestamp
   _ckpt(d / "checkpoint.orbax" / "step_2.orbax-checkpoint-tmp-1700000000",
         d / "checkpoint_group1.orbax" / "step_7.orbax-checkpoint-tmp")
   _touch(d / ".tmp-9")
@@ -279,8 +279,8 @@ def test_killed_save_is_ignored_and_cleaned(tmp_path):
   wd = tmp_path / "wd"
   ckpt = str(wd / "checkpoint.orbax")
   checkpoints.save(ckpt, CKPT_ARRAYS, 1, {"done_chunks": 1})
-  _ckpt(os.path.join(ckpt, "step_2.orbax-checkpoint-tmp"))  # how 0.12 names it
-  _ckpt(os.path.join(ckpt, "step_3.orbax-checkpoint-tmp-1700000000"))  # how 0.11 does
+  _ckpt(os.path.join(ckpt, "step_2.orbax-checkpoint-tmp"))  # how 0.11.24 and 0.12.8 name it
+  _ckpt(os.path.join(ckpt, "step_3.orbax-checkpoint-tmp-1700000000"))  # as orbax's docs show
   assert checkpoints.finalized_steps(ckpt) == [1]
   assert checkpoints.restore(ckpt)[1]["done_chunks"] == 1
   assert fileio.clean_leftovers(str(wd)) == [
