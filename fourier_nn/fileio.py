@@ -6,7 +6,8 @@ over the destination with `os.replace`. If anything fails — or the process is 
 before the rename, the temp file is removed and the destination is untouched. A process
 killed outright (SIGKILL, power loss) can leave a ``.tmp-*`` file, never a half-written
 destination; `clean_leftovers` removes such files (and the ``.staging-*`` directories of
-`fourier_nn.records`).
+`fourier_nn.records`, and orbax's temporary directories of a checkpoint save killed
+half-way, `fourier_nn.checkpoints`).
 
 Used by `records` (record files), `train` (checkpoints), `plotting` and ``scripts/plot.py``
 (figures) and the benchmarks (result files). Depends on numpy only, so it also imports in
@@ -27,6 +28,11 @@ import numpy as np
 TMP_PREFIX = ".tmp-"          # temp files of the writers below
 STAGING_PREFIX = ".staging-"  # staging directories of records.Workdir / save_record
 PROBE_PREFIX = ".probe-"      # writability probes of records.check_writable
+# orbax's directory of a save in progress, next to its final name: <name>.orbax-checkpoint-tmp
+# in orbax-checkpoint 0.11.24 and 0.12.8 (atomicity._get_tmp_directory); orbax's docstrings
+# and its step-naming helpers also show <name>.orbax-checkpoint-tmp-<timestamp>
+ORBAX_TMP_MARK = ".orbax-checkpoint-tmp"
+CHECKPOINT_DIR_SUFFIX = ".orbax"  # fourier_nn.checkpoints: a checkpoint directory
 FIGURE_FORMATS = ("png", "pdf", "svg")
 
 
@@ -150,9 +156,12 @@ def clean_leftovers(directory: str) -> list[str]:
   removed = []
   for name in sorted(names):
     p = os.path.join(directory, name)
-    if name.startswith(STAGING_PREFIX) and os.path.isdir(p) and not os.path.islink(p):
+    real_dir = os.path.isdir(p) and not os.path.islink(p)
+    if (name.startswith(STAGING_PREFIX) or ORBAX_TMP_MARK in name) and real_dir:
       shutil.rmtree(p, ignore_errors=True)
       removed.append(name)
+    elif name.endswith(CHECKPOINT_DIR_SUFFIX) and real_dir:
+      removed += [f"{name}/{n}" for n in clean_leftovers(p)]
     elif name.startswith((TMP_PREFIX, PROBE_PREFIX)) and (os.path.isfile(p) or
                                                           os.path.islink(p)):
       os.remove(p)

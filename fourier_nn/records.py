@@ -24,7 +24,8 @@ gets a `MissingKey` naming the file and the keys it does hold.
 
 `Workdir` is the one object an experiment driver uses: it validates the directory (refuses
 to overwrite a record unless asked to), cleans what killed runs left, names the checkpoint
-files, writes the record and then removes the checkpoints. Low-level atomic writes live in
+directories (orbax, `fourier_nn.checkpoints`), writes the record and then removes the
+checkpoints. Low-level atomic writes live in
 `fourier_nn.fileio`; ``atomic_savez``/``atomic_write_text`` here are aliases kept for old
 callers.
 """
@@ -52,10 +53,12 @@ FILES = ("config.json", "metrics.jsonl", "arrays.npz", "summary.json")  # in eve
 PARAMS_FILE = "params.npz"  # schema >= 2, only when params were given
 SCHEMA_VERSION = 3  # 3: the manifest lists every array's shape and dtype
 READABLE_SCHEMAS = (1, 2, 3)
-# Files of a workdir that are checkpoints (removed by `Workdir` when a run starts afresh and
-# after the record is written). "group_*.npz" are the finished-group files of older
-# ntk_circle runs.
-CHECKPOINT_PATTERNS = ("checkpoint*.npz", "group_*.npz")
+# Entries of a workdir that are checkpoints (removed by `Workdir` when a run starts afresh
+# and after the record is written): orbax checkpoint directories (fourier_nn.checkpoints),
+# and the .npz checkpoint files of versions before orbax ("group_*.npz": the finished-group
+# files of older ntk_circle runs), which are removed but never resumed from.
+CHECKPOINT_PATTERNS = ("checkpoint*" + fileio.CHECKPOINT_DIR_SUFFIX,)
+LEGACY_CHECKPOINT_PATTERNS = ("checkpoint*.npz", "group_*.npz")
 LIVE_METRICS = "metrics.live.jsonl"
 RUN_CONFIG = "checkpoint_config.json"  # the config of the run the checkpoints belong to
 # Keys that do not change a run's numbers: a resume may change them.
@@ -459,15 +462,35 @@ def _check_same_run(directory: str, config: Any) -> None:
                      "without --resume")
 
 
-def _checkpoints_in(directory: str) -> list[str]:
-  """Files of ``directory`` named like checkpoints (`CHECKPOINT_PATTERNS`)."""
+def _checkpoints_in(directory: str, legacy: bool = True) -> list[str]:
+  """Checkpoints of ``directory``: the directories named like `CHECKPOINT_PATTERNS` and
+  (``legacy``) the files named like `LEGACY_CHECKPOINT_PATTERNS`."""
   try:
     names = os.listdir(directory)
   except (FileNotFoundError, NotADirectoryError):
     return []
-  return [os.path.join(directory, n) for n in names
-          if any(fnmatch.fnmatchcase(n, pat) for pat in CHECKPOINT_PATTERNS)
-          and os.path.isfile(os.path.join(directory, n))]
+  out = []
+  for n in names:
+    p = os.path.join(directory, n)
+    if any(fnmatch.fnmatchcase(n, pat) for pat in CHECKPOINT_PATTERNS):
+      if os.path.isdir(p) and not os.path.islink(p):
+        out.append(p)
+    elif legacy and any(fnmatch.fnmatchcase(n, pat) for pat in LEGACY_CHECKPOINT_PATTERNS):
+      if os.path.isfile(p):
+        out.append(p)
+  return out
+
+
+def _check_resumable(directory: str, path: str) -> None:
+  """--resume needs a finalized orbax save; an .npz of an older version is refused."""
+  from fourier_nn import checkpoints
+  if any(checkpoints.finalized_steps(p) for p in _checkpoints_in(directory, legacy=False)):
+    return
+  legacy = sorted(p for p in _checkpoints_in(directory) if os.path.isfile(p))
+  if legacy:
+    raise ValueError(checkpoints.legacy_message(legacy[0]))
+  raise ValueError(f"workdir={path!r} has no checkpoint to resume from; run without "
+                   "--resume")
 
 
 class AllDiverged(ValueError):
@@ -499,10 +522,12 @@ class Workdir:
      ``overwrite`` or ``resume`` is given (the old record stays valid until `save` replaces
      it atomically);
   2. it is created if needed and proven writable;
-  3. what killed runs left is removed (``.tmp-*``, ``.probe-*``, ``.staging-*``);
-  4. unless ``resume``, old checkpoints (`CHECKPOINT_PATTERNS`) are removed, so a fresh
-     run never picks up a stale state. With ``resume`` they are kept, and there must be at
-     least one (else one line: nothing to resume from).
+  3. what killed runs left is removed (``.tmp-*``, ``.probe-*``, ``.staging-*``, orbax's
+     ``*.orbax-checkpoint-tmp*`` directories of a save killed half-way);
+  4. unless ``resume``, old checkpoints (`CHECKPOINT_PATTERNS` directories and the .npz
+     files of `LEGACY_CHECKPOINT_PATTERNS`) are removed, so a fresh run never picks up a
+     stale state. With ``resume`` they are kept, and there must be a finalized orbax save
+     (else one line: nothing to resume from, or an .npz of an older version to delete).
 
   Typical use in an experiment driver::
 
@@ -530,9 +555,8 @@ class Workdir:
     if not (overwrite or resume) and has_record(absolute):
       raise ValueError(f"workdir={path!r} already holds a record; pass --overwrite to "
                        "replace it (or choose another --workdir)")
-    if resume and not _checkpoints_in(absolute):
-      raise ValueError(f"workdir={path!r} has no checkpoint to resume from; run without "
-                       "--resume")
+    if resume:
+      _check_resumable(absolute, path)
     if resume and config is not None:
       _check_same_run(absolute, config)
     # In a multi-process run only process 0 writes; the others read (resume) and
@@ -565,46 +589,50 @@ class Workdir:
     return self.path
 
   def checkpoint_path(self, name: str = "checkpoint") -> str:
-    """Path of a checkpoint file in this workdir, ``<path>/<name>.npz``; registers it.
+    """Path of a checkpoint directory in this workdir, ``<path>/<name>.orbax`` (an orbax
+    checkpoint, `fourier_nn.checkpoints`); registers it.
 
     Args:
-      name: a file stem starting with "checkpoint" (e.g. "checkpoint",
-        "checkpoint_group3", "checkpoint_group3_done"), so that a later run finds it by
-        `CHECKPOINT_PATTERNS`; a trailing ".npz" is accepted.
+      name: a stem starting with "checkpoint" (e.g. "checkpoint", "checkpoint_group3",
+        "checkpoint_group3_done"), so that a later run finds it by `CHECKPOINT_PATTERNS`;
+        a trailing ".orbax" (or the ".npz" of older callers) is accepted.
 
     Raises:
       ValueError: the name does not follow the convention.
     """
-    stem = name[:-4] if name.endswith(".npz") else name
+    stem = name
+    for suffix in (fileio.CHECKPOINT_DIR_SUFFIX, ".npz"):
+      stem = stem[:-len(suffix)] if stem.endswith(suffix) else stem
     if (not stem.startswith("checkpoint") or os.sep in stem or "/" in stem
         or (os.altsep and os.altsep in stem)):
       raise ValueError(f"checkpoint name {name!r} must be a file stem starting with "
                        "'checkpoint'")
-    p = os.path.join(self.path, stem + ".npz")
+    p = os.path.join(self.path, stem + fileio.CHECKPOINT_DIR_SUFFIX)
     self._registered.add(p)
     return p
 
   def checkpoint_files(self) -> list[str]:
-    """Absolute paths of the checkpoint files now in the workdir (registered or matching
-    `CHECKPOINT_PATTERNS`), sorted."""
-    found = {p for p in self._registered if os.path.isfile(p)}
+    """Absolute paths of the checkpoints now in the workdir (registered, or matching
+    `CHECKPOINT_PATTERNS` / `LEGACY_CHECKPOINT_PATTERNS`): directories, and .npz files of
+    older versions; sorted."""
+    found = {p for p in self._registered if os.path.isdir(p)}
     return sorted(found | set(_checkpoints_in(self.path)))
 
   def has_checkpoint(self) -> bool:
-    """True if there is a checkpoint file to resume from."""
+    """True if there is a checkpoint (directory, or legacy .npz) in the workdir."""
     return bool(self.checkpoint_files())
 
   def remove_checkpoints(self) -> list[str]:
-    """Removes every checkpoint file of the workdir (and the config they belong to);
-    returns the removed paths."""
+    """Removes every checkpoint of the workdir (directories whole) and the config they
+    belong to; returns the removed paths."""
     files = self.checkpoint_files()
     if os.path.exists(os.path.join(self.path, RUN_CONFIG)):
       files.append(os.path.join(self.path, RUN_CONFIG))
     for p in files:
-      try:
+      if os.path.isdir(p) and not os.path.islink(p):
+        shutil.rmtree(p, ignore_errors=True)
+      elif os.path.lexists(p):
         os.remove(p)
-      except FileNotFoundError:
-        pass
     return files
 
   def has_record(self) -> bool:

@@ -20,7 +20,7 @@ per-seed clip; sharded over the devices like seeds). The `GROUP_KEYS` change sha
 All cells of a group share the seeds' data and inits (`spectral_bias_1d.build` of the group
 config), so a cell is the same run as its config trained alone (tests/test_sweep.py).
 
-Each group checkpoints to ``checkpoint_group<i>.npz`` and keeps its final checkpoint, so a
+Each group checkpoints to ``checkpoint_group<i>.orbax`` and keeps its final checkpoint, so a
 resumed sweep skips finished groups and continues a half group from its checkpoint; the
 resume refusal (`records.Workdir`) compares the whole config, grid included.
 """

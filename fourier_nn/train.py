@@ -26,7 +26,6 @@ import functools
 import hashlib
 import os
 import time
-import zipfile
 from typing import Any, Callable, Mapping
 
 import jax
@@ -35,7 +34,7 @@ import numpy as np
 import optax
 from absl import logging
 
-from fourier_nn import fileio, sharding
+from fourier_nn import checkpoints, sharding
 
 PyTree = Any
 
@@ -255,9 +254,10 @@ def train_seeds(
       string names a top-level ``batch`` entry [S] with one clip value per seed (its
       ``batch_axes`` must be 0): cells that differ only in the clip share one program.
     chunk_logs: log intervals per compiled chunk (default: ~ every 5 % of the run).
-    checkpoint_path: if given, the state is saved there atomically every
-      ``checkpoint_every`` chunks, and a run that finds a matching checkpoint resumes from
-      it (same numbers as an uninterrupted run: chunk boundaries do not move).
+    checkpoint_path: if given, an orbax checkpoint directory (`fourier_nn.checkpoints`,
+      e.g. ``<workdir>/checkpoint.orbax``): the state is saved there as a finalized step
+      every ``checkpoint_every`` chunks, and a run that finds a finalized, matching save
+      resumes from it (same numbers as an uninterrupted run: chunk boundaries do not move).
     name: label for logs.
     progress: after every chunk, a progress bar (tqdm.auto: in a terminal or a notebook)
       and an absl log line with step, loss mean [min, max] over seeds, speed and ETA. The
@@ -321,7 +321,7 @@ def train_seeds(
   fingerprint = _fingerprint(shard.host(state) if shard.active else state, num_steps,
                              log_every, chunk_logs, num_seeds, minibatch)
   wall_before = 0.0
-  if checkpoint_path and os.path.exists(checkpoint_path):
+  if checkpoint_path and checkpoints.exists(checkpoint_path):
     state, logs, done_chunks, wall_before, host_logs = _load_checkpoint(
         checkpoint_path, state, logs[0], fingerprint, host_logs[0] if host_logs else None)
     state = shard.state(state)
@@ -523,7 +523,10 @@ def _fingerprint(state, num_steps, log_every, chunk_logs, num_seeds, minibatch=N
 
 def _save_checkpoint(path: str, state, logs, done_chunks: int, fingerprint: str,
                      wall_time: float, host_logs=()) -> None:
-  if not sharding.is_writer():  # one process writes (the state is gathered on all)
+  """Saves the run as step ``done_chunks`` of the orbax checkpoint directory ``path``
+  (`fourier_nn.checkpoints`); only the writer process saves (the state is gathered on
+  all)."""
+  if not sharding.is_writer():
     return
   arrays = {f"state/{i}": np.asarray(x)
             for i, x in enumerate(jax.tree_util.tree_leaves(jax.device_get(state)))}
@@ -533,55 +536,48 @@ def _save_checkpoint(path: str, state, logs, done_chunks: int, fingerprint: str,
   for j, piece in enumerate(host_logs):
     for i, x in enumerate(jax.tree_util.tree_leaves(piece)):
       arrays[f"host{j}/{i}"] = np.asarray(x)
-  arrays["meta/num_host_pieces"] = np.asarray(len(host_logs))
-  arrays["meta/done_chunks"] = np.asarray(done_chunks)
-  arrays["meta/num_pieces"] = np.asarray(len(logs))
-  arrays["meta/fingerprint"] = np.asarray(fingerprint)
-  arrays["meta/wall_time"] = np.asarray(wall_time)
-  fileio.savez_atomic(path, arrays)
+  checkpoints.save(path, arrays, done_chunks,
+                   {"done_chunks": int(done_chunks), "num_pieces": len(logs),
+                    "num_host_pieces": len(host_logs), "fingerprint": fingerprint,
+                    "wall_time": float(wall_time)})
 
 
 def _load_checkpoint(path: str, state_like, log_like, fingerprint: str, host_like=None):
-  """(state, log pieces, chunks done, wall time so far, host pieces) from a checkpoint of
-  this run shape.
+  """(state, log pieces, chunks done, wall time so far, host pieces) from the latest
+  finalized save in the checkpoint directory ``path``, for this run shape.
 
   Raises:
-    ValueError: one line naming the file when it is truncated, empty or damaged, or from
-      another run configuration.
+    ValueError: one line naming the path when the checkpoint is truncated, empty, missing
+      a file or damaged (`checkpoints.restore` verifies every array), an .npz of an older
+      version, or from another run configuration.
   """
-  try:
-    return _read_checkpoint(path, state_like, log_like, fingerprint, host_like)
-  except (OSError, EOFError, KeyError, zipfile.BadZipFile, ValueError) as e:
-    if isinstance(e, ValueError) and str(e).startswith(f"checkpoint {path}"):
-      raise
-    raise ValueError(f"checkpoint {path} cannot be read ({type(e).__name__}: it is truncated "
-                     "or damaged); delete it to start afresh") from None
+  z, meta = checkpoints.restore(path)
+  if not isinstance(meta.get("done_chunks"), int):
+    raise ValueError(f"checkpoint {path} has no done_chunks in its meta (it is damaged); "
+                     "delete it to start afresh")
+  if meta.get("fingerprint") != fingerprint:
+    raise ValueError(f"checkpoint {path} is from a different run configuration; "
+                     "delete it or use another workdir")
 
+  def piece(prefix: str, like):  # the arrays "<prefix>/<i>" in the structure of ``like``
+    treedef = jax.tree_util.tree_structure(like)
+    keys = [f"{prefix}/{i}" for i in range(treedef.num_leaves)]
+    missing = [k for k in keys if k not in z]
+    if missing:
+      raise ValueError(f"checkpoint {path} lacks the array {missing[0]!r} (it is damaged "
+                       "or from another version); delete it to start afresh")
+    return jax.tree_util.tree_unflatten(treedef, [z[k] for k in keys])
 
-def _read_checkpoint(path: str, state_like, log_like, fingerprint: str, host_like=None):
-  with np.load(path) as z:
-    if str(z["meta/fingerprint"]) != fingerprint:
-      raise ValueError(f"checkpoint {path} is from a different run configuration; "
+  state = jax.tree_util.tree_map(jnp.asarray, piece("state", state_like))
+  logs = [piece(f"log{j}", log_like) for j in range(int(meta.get("num_pieces", 0)))]
+  host = []
+  if host_like is not None:
+    num_host = int(meta.get("num_host_pieces", 0))
+    if num_host != len(logs):
+      raise ValueError(f"checkpoint {path} has no host measurements for every chunk; "
                        "delete it or use another workdir")
-    treedef = jax.tree_util.tree_structure(state_like)
-    state = jax.tree_util.tree_unflatten(
-        treedef, [jnp.asarray(z[f"state/{i}"]) for i in range(treedef.num_leaves)])
-    log_def = jax.tree_util.tree_structure(log_like)
-    logs = [jax.tree_util.tree_unflatten(
-        log_def, [z[f"log{j}/{i}"] for i in range(log_def.num_leaves)])
-            for j in range(int(z["meta/num_pieces"]))]
-    wall = float(z["meta/wall_time"]) if "meta/wall_time" in z.files else 0.0
-    host = []
-    if host_like is not None:
-      num_host = int(z["meta/num_host_pieces"]) if "meta/num_host_pieces" in z.files else 0
-      if num_host != len(logs):
-        raise ValueError(f"checkpoint {path} has no host measurements for every chunk; "
-                         "delete it or use another workdir")
-      host_def = jax.tree_util.tree_structure(host_like)
-      host = [jax.tree_util.tree_unflatten(
-          host_def, [z[f"host{j}/{i}"] for i in range(host_def.num_leaves)])
-              for j in range(num_host)]
-    return state, logs, int(z["meta/done_chunks"]), wall, host
+    host = [piece(f"host{j}", host_like) for j in range(num_host)]
+  return state, logs, int(meta["done_chunks"]), float(meta.get("wall_time", 0.0)), host
 
 
 def train_in_groups(

@@ -134,6 +134,43 @@ def assert_last_line_error(r: subprocess.CompletedProcess, prog: str, needle: st
   return lines[-1]
 
 
+# How `damage_checkpoint` breaks a checkpoint: cut an array file to half, empty it, delete
+# it, flip one byte in it (bit rot orbax itself may not notice: the CRC32 in the meta
+# does), or write garbage over the meta (orbax's _CHECKPOINT_METADATA, our custom_metadata).
+CHECKPOINT_DAMAGE = ("truncate", "zero", "delete", "flip", "meta")
+
+
+def damage_checkpoint(ckpt: str, how: str) -> str:
+  """Damages the latest finalized save of the orbax checkpoint directory ``ckpt``
+  (`fourier_nn.checkpoints`) as ``how`` (one of `CHECKPOINT_DAMAGE`); returns the file."""
+  from fourier_nn import checkpoints
+  step = os.path.join(ckpt, f"step_{checkpoints.finalized_steps(ckpt)[-1]}")
+  if how == "meta":
+    target = os.path.join(step, "_CHECKPOINT_METADATA")
+    with open(target, "w") as f:
+      f.write('{"custom_metadata": [garbage')
+    return target
+  data = [os.path.join(r, n) for r, _, names in os.walk(step) for n in names
+          if os.path.basename(r) == "d"]  # OCDBT's data files hold the array bytes
+  target = max(data, key=os.path.getsize)
+  size = os.path.getsize(target)
+  if how == "truncate":
+    os.truncate(target, size // 2)
+  elif how == "zero":
+    open(target, "wb").close()
+  elif how == "delete":
+    os.remove(target)
+  elif how == "flip":
+    with open(target, "r+b") as f:
+      f.seek(size // 2)
+      byte = f.read(1)
+      f.seek(size // 2)
+      f.write(bytes([byte[0] ^ 0xFF]))
+  else:
+    raise ValueError(f"how={how!r} is not one of {CHECKPOINT_DAMAGE}")
+  return target
+
+
 # The floors run (`make test-floors`: every dependency at its setup.cfg minimum) covers the
 # library — models, training, sharding, checkpoints, records, spectra, kernels, theory,
 # plotting, data, the Exp 1 script end to end and one script's bad-input rows — where the

@@ -256,7 +256,7 @@ def test_resume_with_another_config_is_refused(tmp_path, name, forked_script):
   cfg = importlib.import_module(f"fourier_nn.configs.{name}").get_config(variant)
   wd = tmp_path / "killed"
   records.Workdir(str(wd), config=cfg)  # what the run wrote before it was killed
-  (wd / "checkpoint.npz").write_bytes(b"x")
+  (wd / "checkpoint.orbax" / "step_1").mkdir(parents=True)  # a finalized save (its name)
   before = sorted(os.listdir(wd))
   r = forked_script(f"{name}.py", f"--config={config_path(name)}:{variant}", f"--workdir={wd}",
                  "--resume", "--config.seed=7")
@@ -288,16 +288,44 @@ def test_every_seed_diverged_is_written_and_exits_nonzero(tmp_path, name, forked
 
 
 def test_damaged_checkpoint_is_one_line_naming_the_file(tmp_path, forked_script):
-  name = "spectral_bias_1d"
+  """A truncated, zero-byte, missing or garbled file of the orbax checkpoint: one line
+  naming the step directory, no traceback, no orbax log lines."""
+  import shutil
+  from conftest import CHECKPOINT_DAMAGE, damage_checkpoint
+  from fourier_nn import checkpoints
   from fourier_nn.configs.spectral_bias_1d import get_config
+  name = "spectral_bias_1d"
   wd = tmp_path / "killed"
   records.Workdir(str(wd), config=get_config("tiny"))
-  for content in (b"", b"PK\x03\x04 truncated zip"):
-    (wd / "checkpoint.npz").write_bytes(content)
+  ckpt = str(wd / "checkpoint.orbax")
+  for how in CHECKPOINT_DAMAGE:
+    shutil.rmtree(ckpt, ignore_errors=True)
+    checkpoints.save(ckpt, {"state/0": np.arange(4096.0), "log0/0": np.ones((2, 3))}, 1,
+                     {"done_chunks": 1, "fingerprint": "0"})
+    damage_checkpoint(ckpt, how)
     r = forked_script(f"{name}.py", f"--config={config_path(name)}:tiny", f"--workdir={wd}",
-                   "--resume")
+                      "--resume")
     line = assert_last_line_error(r, name, "cannot be read")
-    assert "checkpoint.npz" in line
+    assert os.path.join(ckpt, "step_1") in line, (how, line)
+    assert "orbax" not in r.stderr.replace(ckpt, ""), (how, r.stderr[-2000:])
+
+
+def test_old_npz_or_unfinalized_checkpoint_is_one_line(tmp_path, forked_script):
+  """--resume on an .npz checkpoint of a version before orbax: refused in one line (it is
+  not read); on a checkpoint whose only save was killed half-way: nothing to resume."""
+  from fourier_nn.configs.spectral_bias_1d import get_config
+  name = "spectral_bias_1d"
+  wd = tmp_path / "old"
+  records.Workdir(str(wd), config=get_config("tiny"))
+  (wd / "checkpoint.npz").write_bytes(b"PK\x03\x04 an old checkpoint")
+  flags = (f"--config={config_path(name)}:tiny", f"--workdir={wd}", "--resume")
+  r = forked_script(f"{name}.py", *flags)
+  assert_one_line_error(r, name, f"checkpoint {wd / 'checkpoint.npz'} is an .npz checkpoint "
+                                 "of an older fourier_nn")
+  os.remove(wd / "checkpoint.npz")
+  (wd / "checkpoint.orbax" / "step_1.orbax-checkpoint-tmp-1700000000").mkdir(parents=True)
+  r = forked_script(f"{name}.py", *flags)
+  assert_one_line_error(r, name, "has no checkpoint to resume from")
 
 
 # ---- The README table of every tested bad input (issue: "every row is exercised") ----
@@ -312,8 +340,12 @@ OTHER_ROWS = [
     ("every script", "`--resume` with another config (`--config.seed=7`)",
      "--resume refused: the config differs from the checkpointed run in 1 key(s)"),
     ("spectral_bias_1d", "`--workdir` under a file (not writable)", "not writable"),
-    ("spectral_bias_1d", "`--resume` on a zero-byte or truncated checkpoint",
-     "cannot be read (names the file)"),
+    ("spectral_bias_1d", "`--resume` on a truncated, zero-byte, missing or garbled "
+     "checkpoint file", "cannot be read (names the checkpoint's step directory)"),
+    ("spectral_bias_1d", "`--resume` on an `.npz` checkpoint of an older version",
+     "is an .npz checkpoint of an older fourier_nn; ... delete it"),
+    ("spectral_bias_1d", "`--resume` when the only save was killed half-way",
+     "has no checkpoint to resume from"),
     ("spectral_bias_1d, lfp", "every seed diverges (`--config.lr=1e8`)",
      "diverged (non-finite loss); the record is written, exit non-zero"),
     ("plot", "`--workdir` without a record", "no complete record"),

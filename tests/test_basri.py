@@ -88,7 +88,7 @@ def test_grouped_pairs_equal_one_program(tmp_path):
   np.testing.assert_array_equal(grp.arrays["convergence_step"], one.arrays["convergence_step"])
   jax.tree_util.tree_map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6),
                          grp.params, one.params)  # the final params of all 8 pairs, in order
-  assert sorted(f for f in os.listdir(tmp_path / "grp") if f.endswith(".npz")) == [
+  assert sorted(f for f in os.listdir(tmp_path / "grp") if f.endswith((".npz", ".orbax"))) == [
       "arrays.npz", "params.npz"]  # the group checkpoints are gone
 
 

@@ -75,7 +75,7 @@ def test_tiny_end_to_end(tmp_path, script):
   np.testing.assert_allclose(spectrum.radial_relative_error(a["snapshots"][:, -1], a["image"], 4),
                              a["radial_error"][:, -1], rtol=1e-5)
   assert s["experiment"] == "image_fit" and len(s["first_below_median"]) == 4
-  assert "checkpoint.npz" not in os.listdir(wd)
+  assert "checkpoint.orbax" not in os.listdir(wd)
   r = script("plot.py", f"--workdir={wd}")
   assert r.returncode == 0, r.stderr[-3000:]
   assert os.path.getsize(os.path.join(wd, "figure.png")) > 10_000

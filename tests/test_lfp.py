@@ -120,7 +120,7 @@ def test_tiny_end_to_end(tmp_path, script):
   assert s["experiment"] == "lfp" and s["regime"] == "linear"
   assert set(s["residual_rel_error_max"]) == set(lfp.PREDICTIONS)
   assert len(s["distance_to_linear_spline_per_seed"]) == 2
-  assert "checkpoint.npz" not in os.listdir(wd)
+  assert "checkpoint.orbax" not in os.listdir(wd)
   r = script("plot.py", f"--workdir={wd}")
   assert r.returncode == 0, r.stderr[-3000:]
   assert os.path.getsize(os.path.join(wd, "figure.png")) > 10_000

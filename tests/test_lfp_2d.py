@@ -42,7 +42,7 @@ def test_tiny_end_to_end(tmp_path, script):
   np.testing.assert_allclose(y, lfp_2d.target(x))
   assert s["experiment"] == "lfp_2d" and s["regime"] == "step"
   assert len(s["distance_to_ntk_limit_per_seed"]) == 2
-  assert "checkpoint.npz" not in os.listdir(wd)
+  assert "checkpoint.orbax" not in os.listdir(wd)
   r = script("plot.py", f"--workdir={wd}")
   assert r.returncode == 0, r.stderr[-3000:]
   assert os.path.getsize(os.path.join(wd, "figure.png")) > 10_000

@@ -121,7 +121,7 @@ def test_tiny_end_to_end_via_script(tmp_path, script):
   np.testing.assert_allclose(a["rate_closed_form"], -np.log(np.abs(q)), rtol=1e-12)
   assert s["experiment"] == "ntk_sphere" and [r["degree"] for r in s["per_degree"]] == [1, 2, 4]
   assert s["gd_stable_at_init"] and s["rate_factor_c"] == 2.0
-  assert "checkpoint.npz" not in os.listdir(wd)
+  assert "checkpoint.orbax" not in os.listdir(wd)
   r = script("plot.py", f"--workdir={wd}")
   assert r.returncode == 0, r.stderr[-3000:]
   assert os.path.getsize(os.path.join(wd, "figure.png")) > 10_000

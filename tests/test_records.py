@@ -4,7 +4,8 @@ import os
 import numpy as np
 import pytest
 
-from fourier_nn import records
+from conftest import CHECKPOINT_DAMAGE, damage_checkpoint
+from fourier_nn import checkpoints, fileio, records
 
 
 def _save(d, **over):
@@ -101,10 +102,16 @@ def _touch(*paths):
       f.write("x")
 
 
+def _ckpt(*paths, step=1):
+  """Checkpoint directories holding (the name of) a finalized save, ``step_<step>``."""
+  for p in paths:
+    os.makedirs(os.path.join(p, f"step_{step}"))
+
+
 def test_workdir_refuses_existing_record_without_overwrite(tmp_path):
   d = str(tmp_path / "r")
   records.Workdir(d).save(**ARGS)
-  _touch(os.path.join(d, "checkpoint.npz"))
+  _ckpt(os.path.join(d, "checkpoint.orbax"))
   with pytest.raises(ValueError) as e:
     records.Workdir(d)
   msg = str(e.value)
@@ -112,7 +119,7 @@ def test_workdir_refuses_existing_record_without_overwrite(tmp_path):
                  "(or choose another --workdir)")
   # Refusing touches nothing: the record and even the checkpoint are still there.
   assert records.load_record(d).summary == {"run": 1}
-  assert os.path.exists(os.path.join(d, "checkpoint.npz"))
+  assert os.path.exists(os.path.join(d, "checkpoint.orbax", "step_1"))
 
 
 def test_workdir_overwrite_and_resume_are_allowed(tmp_path):
@@ -122,10 +129,10 @@ def test_workdir_overwrite_and_resume_are_allowed(tmp_path):
   assert records.load_record(d).summary == {"run": 1}  # old record valid until save
   wd.save(**{**ARGS, "summary": {"run": 2}})
   assert records.load_record(d).summary == {"run": 2}
-  _touch(tmp_path / "r" / "checkpoint.npz")  # resume needs something to resume from
+  _ckpt(tmp_path / "r" / "checkpoint.orbax")  # resume needs something to resume from
   records.Workdir(d, resume=True).save(**{**ARGS, "summary": {"run": 3}})
   assert records.load_record(d).summary == {"run": 3}
-  assert not os.path.exists(os.path.join(d, "checkpoint.npz"))
+  assert not os.path.exists(os.path.join(d, "checkpoint.orbax"))
 
 
 @pytest.mark.parametrize("bad", ["", "   "])
@@ -161,6 +168,7 @@ def test_workdir_cleans_leftovers_and_stale_checkpoints(tmp_path):
   (d / ".staging-abc" / "arrays.npz").write_text("partial")
   _touch(d / ".tmp-123", d / "checkpoint.npz", d / "checkpoint_group3.npz",
          d / "group_0.npz", d / "notes.txt", d / "figure.png")
+  _ckpt(d / "checkpoint.orbax", d / "checkpoint_group2.orbax", d / "x.orbax-checkpoint-tmp")
   wd = records.Workdir(str(d))
   assert sorted(os.listdir(d)) == ["figure.png", "notes.txt"]
   assert wd.path == str(d) and not wd.has_checkpoint()
@@ -172,21 +180,47 @@ def test_workdir_resume_keeps_checkpoints(tmp_path):
     records.Workdir(str(d), resume=True)  # nothing to resume: one line, nothing created
   assert not d.exists()
   d.mkdir()
-  _touch(d / "checkpoint.npz", d / "checkpoint_group1.npz", d / ".tmp-9")
+  _ckpt(d / "checkpoint.orbax", d / "checkpoint_group1.orbax")
+  # saves killed half-way, as orbax 0.11.24 and 0.12.8 name them, and with a timestamp
+  _ckpt(d / "checkpoint.orbax" / "step_2.orbax-checkpoint-tmp-1700000000",
+        d / "checkpoint_group1.orbax" / "step_7.orbax-checkpoint-tmp")
+  _touch(d / ".tmp-9")
   wd = records.Workdir(str(d), resume=True)
   assert wd.has_checkpoint()
-  assert sorted(os.listdir(d)) == ["checkpoint.npz", "checkpoint_group1.npz"]
-  assert wd.checkpoint_files() == [str(d / "checkpoint.npz"), str(d / "checkpoint_group1.npz")]
+  assert sorted(os.listdir(d)) == ["checkpoint.orbax", "checkpoint_group1.orbax"]
+  assert os.listdir(d / "checkpoint.orbax") == ["step_1"]  # the killed save is cleaned
+  assert os.listdir(d / "checkpoint_group1.orbax") == ["step_1"]
+  assert wd.checkpoint_files() == [str(d / "checkpoint.orbax"),
+                                   str(d / "checkpoint_group1.orbax")]
+
+
+def test_workdir_resume_needs_a_finalized_orbax_save(tmp_path):
+  """Only a killed first save (orbax's tmp directory): nothing to resume from. An .npz
+  checkpoint of a version before orbax: one line saying to delete it; nothing touched."""
+  d = tmp_path / "r"
+  _ckpt(d / "checkpoint.orbax" / "step_1.orbax-checkpoint-tmp-1700000000")
+  with pytest.raises(ValueError, match="has no checkpoint to resume from"):
+    records.Workdir(str(d), resume=True)
+  _touch(d / "checkpoint.npz")
+  with pytest.raises(ValueError) as e:
+    records.Workdir(str(d), resume=True)
+  assert str(e.value) == (f"checkpoint {d / 'checkpoint.npz'} is an .npz checkpoint of an "
+                          "older fourier_nn; this version reads orbax checkpoints only: "
+                          "delete it and run without --resume")
+  assert sorted(os.listdir(d)) == ["checkpoint.npz", "checkpoint.orbax"]
 
 
 def test_workdir_save_removes_checkpoints(tmp_path):
   d = tmp_path / "r"
   wd = records.Workdir(str(d))
-  assert wd.checkpoint_path() == str(d / "checkpoint.npz")
+  assert wd.checkpoint_path() == str(d / "checkpoint.orbax")
   group = wd.checkpoint_path("checkpoint_group3")
-  assert group == str(d / "checkpoint_group3.npz")
-  _touch(wd.checkpoint_path(), group, d / "checkpoint_other.npz", d / "group_2.npz",
-         d / "notes.txt")
+  assert group == str(d / "checkpoint_group3.orbax")
+  assert wd.checkpoint_path("checkpoint_group3.orbax") == wd.checkpoint_path(
+      "checkpoint_group3.npz") == group
+  checkpoints.save(wd.checkpoint_path(), {"state/0": np.ones(3)}, 1, {})
+  _ckpt(group, d / "checkpoint_other.orbax")
+  _touch(d / "checkpoint_other.npz", d / "group_2.npz", d / "notes.txt")
   assert wd.save(**ARGS) == str(d)
   assert sorted(os.listdir(d)) == sorted(records.FILES + (records.MANIFEST, "notes.txt",
                                                           records.PROVENANCE_FILE))
@@ -198,6 +232,76 @@ def test_workdir_checkpoint_names_follow_the_convention(tmp_path):
   for bad in ("state", "../checkpoint", "checkpoint/x", ""):
     with pytest.raises(ValueError, match="must be a file stem starting with 'checkpoint'"):
       wd.checkpoint_path(bad)
+
+
+# ----------------------------------------------------------------------------- checkpoints
+
+CKPT_ARRAYS = {
+    "state/0": np.random.default_rng(0).standard_normal((3, 5)).astype(np.float32),
+    "state/1": np.array([1, -2, 3], np.int32),
+    "state/2": np.array([[0xDEADBEEF, 7]], np.uint32),  # PRNG key data
+    "log0/0": np.array([1.5, np.nan, np.inf, -0.0]),  # float64, NaN and -0 kept
+    "host1/0": np.zeros((2, 0)),  # zero-size: orbax refuses those, the meta keeps them
+    "meta/x": np.asarray(3.25),
+}
+
+
+def test_checkpoint_round_trip_is_bit_identical_and_keeps_the_latest_step(tmp_path):
+  ckpt = str(tmp_path / "checkpoint.orbax")
+  checkpoints.save(ckpt, CKPT_ARRAYS, 1, {"done_chunks": 1, "fingerprint": "ab"})
+  checkpoints.save(ckpt, {**CKPT_ARRAYS, "meta/x": np.asarray(4.5)}, 2,
+                   {"done_chunks": 2, "fingerprint": "ab"})
+  assert checkpoints.finalized_steps(ckpt) == [2] and os.listdir(ckpt) == ["step_2"]
+  flat, meta = checkpoints.restore(ckpt)
+  assert meta == {"format": checkpoints.FORMAT, "done_chunks": 2, "fingerprint": "ab"}
+  assert flat.keys() == CKPT_ARRAYS.keys()
+  for k, a in {**CKPT_ARRAYS, "meta/x": np.asarray(4.5)}.items():
+    assert type(flat[k]) is np.ndarray and flat[k].dtype == a.dtype and flat[k].shape == a.shape
+    assert flat[k].tobytes() == a.tobytes(), k
+
+
+@pytest.mark.parametrize("how", CHECKPOINT_DAMAGE)
+def test_damaged_checkpoint_is_one_line_naming_the_path(tmp_path, how):
+  ckpt = str(tmp_path / "checkpoint.orbax")
+  checkpoints.save(ckpt, {**CKPT_ARRAYS, "state/big": np.arange(5000.0)}, 3, {})
+  damage_checkpoint(ckpt, how)
+  with pytest.raises(checkpoints.CheckpointError) as e:
+    checkpoints.restore(ckpt)
+  msg = str(e.value)
+  assert isinstance(e.value, ValueError) and "\n" not in msg
+  assert msg.startswith(f"checkpoint {os.path.join(ckpt, 'step_3')} cannot be read ("), msg
+  assert msg.endswith("it is truncated or damaged); delete it to start afresh"), msg
+
+
+def test_killed_save_is_ignored_and_cleaned(tmp_path):
+  """orbax's temporary directory of a save killed half-way never counts as a step; the
+  next save, or `fileio.clean_leftovers` of the workdir, removes it."""
+  wd = tmp_path / "wd"
+  ckpt = str(wd / "checkpoint.orbax")
+  checkpoints.save(ckpt, CKPT_ARRAYS, 1, {"done_chunks": 1})
+  _ckpt(os.path.join(ckpt, "step_2.orbax-checkpoint-tmp"))  # how 0.11.24 and 0.12.8 name it
+  _ckpt(os.path.join(ckpt, "step_3.orbax-checkpoint-tmp-1700000000"))  # as orbax's docs show
+  assert checkpoints.finalized_steps(ckpt) == [1]
+  assert checkpoints.restore(ckpt)[1]["done_chunks"] == 1
+  assert fileio.clean_leftovers(str(wd)) == [
+      "checkpoint.orbax/step_2.orbax-checkpoint-tmp",
+      "checkpoint.orbax/step_3.orbax-checkpoint-tmp-1700000000"]
+  _ckpt(os.path.join(ckpt, "step_2.orbax-checkpoint-tmp"))
+  checkpoints.save(ckpt, CKPT_ARRAYS, 2, {"done_chunks": 2})
+  assert os.listdir(ckpt) == ["step_2"]
+  with pytest.raises(checkpoints.CheckpointError, match="holds no finalized save"):
+    os.makedirs(tmp_path / "empty.orbax" / "step_1.orbax-checkpoint-tmp")
+    checkpoints.restore(str(tmp_path / "empty.orbax"))
+
+
+def test_old_npz_checkpoint_is_refused(tmp_path):
+  old = tmp_path / "checkpoint.npz"
+  np.savez(old, a=np.ones(2))
+  for call in (lambda: checkpoints.restore(str(old)),
+               lambda: checkpoints.save(str(old), CKPT_ARRAYS, 1, {})):
+    with pytest.raises(checkpoints.LegacyCheckpoint, match="is an .npz checkpoint of an "
+                                                           "older fourier_nn"):
+      call()
 
 
 def _mlp_params(num_seeds=3):
@@ -319,7 +423,7 @@ def test_resume_continues_only_the_same_run(tmp_path):
   d = str(tmp_path / "r")
   cfg = {"lr": 0.01, "seed": 0, "model": {"width": 8}, "checkpoint_every": 5}
   records.Workdir(d, config=cfg)
-  _touch(os.path.join(d, "checkpoint.npz"))
+  _ckpt(os.path.join(d, "checkpoint.orbax"))
   records.Workdir(d, resume=True, config={**cfg, "checkpoint_every": 2})  # same run
   with pytest.raises(ValueError, match=r"differs from the checkpointed run in 2 key\(s\) "
                                        r"\(lr: 0.01 -> 0.02, model.width: 8 -> 16\)"):
@@ -328,7 +432,7 @@ def test_resume_continues_only_the_same_run(tmp_path):
   wd.save(**ARGS)  # the record lands: checkpoints and their config are gone
   assert not os.path.exists(os.path.join(d, records.RUN_CONFIG))
   os.makedirs(tmp_path / "old")
-  _touch(tmp_path / "old" / "checkpoint.npz")  # a checkpoint with no saved config
+  _ckpt(tmp_path / "old" / "checkpoint.orbax")  # a checkpoint with no saved config
   with pytest.raises(ValueError, match="cannot prove"):
     records.Workdir(str(tmp_path / "old"), resume=True, config=cfg)
 

@@ -35,7 +35,7 @@ def test_spectral_bias_1d_tiny_end_to_end(tmp_path, script):
   assert a["predictions"].shape == (2, 2, 64) and a["prediction_steps"].tolist() == [10, 60]
   s = rec.summary
   assert s["experiment"] == "spectral_bias_1d" and len(s["first_step_mean_amplitude_0.5"]) == 3
-  assert "checkpoint.npz" not in os.listdir(wd)
+  assert "checkpoint.orbax" not in os.listdir(wd)
   assert rec.metrics[0]["step"] == 0 and len(rec.metrics) == 7
   # The final params of every seed are in the record: the net evaluated from them
   # reproduces the recorded prediction at the last step.
@@ -110,7 +110,7 @@ def test_robustness_tiny_end_to_end(tmp_path, script):
   assert np.asarray(s["first_delta_ratio_below_0.5_per_model"], float).shape == (2, 3)
   assert s["perturb_wall_time_s"] > 0 and s["models_from"] == "trained"
   assert len(rec.metrics) == 5 and rec.metrics[0]["delta"] == 0.0
-  assert "checkpoint.npz" not in os.listdir(wd)
+  assert "checkpoint.orbax" not in os.listdir(wd)
   assert jax.tree_util.tree_leaves(records.load_params(wd))[0].shape[0] == 2
   r = script("plot.py", f"--workdir={wd}")
   assert r.returncode == 0, r.stderr[-3000:]

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from conftest import REPO, config_path
-from fourier_nn import records, sweep, train
+from fourier_nn import checkpoints, records, sweep, train
 from fourier_nn.configs import sweep as sweep_config
 from fourier_nn.experiments import common, spectral_bias_1d
 
@@ -155,10 +155,10 @@ def test_killed_sweep_resumes_to_identical_arrays_and_refuses_a_changed_grid(tmp
   with pytest.raises(KeyboardInterrupt):
     sweep.run(c, wd)
   monkeypatch.setattr(train, "_save_checkpoint", real)
-  assert sorted(os.path.basename(p) for p in set(saves)) == ["checkpoint_group0.npz",
-                                                             "checkpoint_group1.npz"]
-  with np.load(os.path.join(wd, "checkpoint_group1.npz")) as z:
-    assert int(z["meta/done_chunks"]) == 2  # a half group
+  assert sorted(os.path.basename(p) for p in set(saves)) == ["checkpoint_group0.orbax",
+                                                             "checkpoint_group1.orbax"]
+  _, meta = checkpoints.restore(os.path.join(wd, "checkpoint_group1.orbax"))
+  assert meta["done_chunks"] == 2  # a half group
   changed = _tiny(checkpoint_every=1, chunk_logs=1, **{"grid.lr": (1e-3, 2e-3)})
   with pytest.raises(ValueError, match=r"--resume refused.*grid\.lr"):
     sweep.run(changed, wd, resume=True)

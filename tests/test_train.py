@@ -8,7 +8,8 @@ import numpy as np
 import optax
 import pytest
 
-from fourier_nn import models, train
+from conftest import CHECKPOINT_DAMAGE, damage_checkpoint
+from fourier_nn import checkpoints, models, train
 
 MODEL = models.MLP(depth=2, width=16, activation="tanh", init_scheme="torch")
 X = (jnp.arange(32, dtype=jnp.float32) / 32)[:, None]
@@ -89,7 +90,7 @@ def test_train_in_groups_equals_one_program_and_resumes_finished_groups(tmp_path
             progress=False)
   batch = {"x": X, "y": _targets(5)}
   one = train.train_seeds(_init, _loss, optax.adam(1e-2), batch, keys, **kw)
-  path = lambda g: str(tmp_path / f"checkpoint_group{g}.npz")
+  path = lambda g: str(tmp_path / f"checkpoint_group{g}.orbax")
   measure = chex.assert_max_traces(lambda p, b, s: _measure(p, b, s), n=2)  # 3 groups
   grp = train.train_in_groups(_init, _loss, optax.adam(1e-2), batch, keys, group_size=2,
                               checkpoint_path=path, **{**kw, "measure_fn": measure})
@@ -97,7 +98,7 @@ def test_train_in_groups_equals_one_program_and_resumes_finished_groups(tmp_path
   np.testing.assert_allclose(grp.loss, one.loss, rtol=1e-5, atol=1e-6)
   jax.tree_util.tree_map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6),
                          grp.params, one.params)
-  assert sorted(os.listdir(tmp_path)) == [f"checkpoint_group{g}.npz" for g in range(3)]
+  assert sorted(os.listdir(tmp_path)) == [f"checkpoint_group{g}.orbax" for g in range(3)]
   # init only: no chunk program is traced
   measure = chex.assert_max_traces(lambda p, b, s: _measure(p, b, s), n=1)
   again = train.train_in_groups(_init, _loss, optax.adam(1e-2), batch, keys, group_size=2,
@@ -170,60 +171,89 @@ def test_bad_arguments():
     _run(num_steps=0)
 
 
-def test_resume_after_kill_gives_same_numbers(tmp_path, monkeypatch):
-  ckpt = str(tmp_path / "ckpt.npz")
-  full = _run(num_steps=60, log_every=5, chunk_logs=2)  # 6 chunks, uninterrupted
-
+def _killed_run(ckpt, monkeypatch, after_saves=2, **kw):
+  """A run with checkpoint_every=1 interrupted right after its ``after_saves``-th save."""
   real_save = train._save_checkpoint
   calls = []
 
   def save_then_die(*a, **k):
     real_save(*a, **k)
     calls.append(1)
-    if len(calls) == 2:
-      raise KeyboardInterrupt  # killed right after the checkpoint at chunk 2
+    if len(calls) == after_saves:
+      raise KeyboardInterrupt  # killed right after the checkpoint
 
   monkeypatch.setattr(train, "_save_checkpoint", save_then_die)
   with pytest.raises(KeyboardInterrupt):
-    _run(num_steps=60, log_every=5, chunk_logs=2, checkpoint_path=ckpt, checkpoint_every=1)
+    _run(checkpoint_path=ckpt, checkpoint_every=1, **kw)
   monkeypatch.setattr(train, "_save_checkpoint", real_save)
-  assert os.path.exists(ckpt)
-  resumed = _run(num_steps=60, log_every=5, chunk_logs=2, checkpoint_path=ckpt, checkpoint_every=1)
-  np.testing.assert_array_equal(resumed.steps, full.steps)  # no lost or duplicated log points
-  np.testing.assert_allclose(resumed.loss, full.loss, rtol=1e-6)
-  np.testing.assert_allclose(resumed.metrics["pred_mean"], full.metrics["pred_mean"], rtol=1e-6)
+
+
+def _assert_identical(a, b):
+  np.testing.assert_array_equal(a.steps, b.steps)  # no lost or duplicated log points
+  np.testing.assert_array_equal(a.loss, b.loss)
+  np.testing.assert_array_equal(a.metrics["pred_mean"], b.metrics["pred_mean"])
+  jax.tree_util.tree_map(np.testing.assert_array_equal, a.params, b.params)
+  jax.tree_util.tree_map(np.testing.assert_array_equal, a.opt_state, b.opt_state)
+
+
+def test_resume_after_kill_is_bit_identical(tmp_path, monkeypatch):
+  ckpt = str(tmp_path / "ckpt.orbax")
+  kw = dict(num_steps=60, log_every=5, chunk_logs=2)
+  full = _run(**kw)  # 6 chunks, uninterrupted
+  _killed_run(ckpt, monkeypatch, **kw)
+  assert checkpoints.finalized_steps(ckpt) == [2]  # only the latest finalized step is kept
+  resumed = _run(checkpoint_path=ckpt, checkpoint_every=1, **kw)
+  _assert_identical(resumed, full)
   # A checkpoint from another configuration is refused, not silently mixed in.
   with pytest.raises(ValueError, match="different run configuration"):
     _run(num_steps=80, log_every=5, chunk_logs=2, checkpoint_path=ckpt)
 
 
-def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
-  """Killed while replacing the 2nd checkpoint: the 1st stays intact and resumes exactly."""
-  assert "records" not in vars(train)  # checkpoints go through fileio, not records
-  ckpt = str(tmp_path / "checkpoint.npz")
-  full = _run(num_steps=60, log_every=5, chunk_logs=2)
-  real = os.replace
-  n = []
+def test_a_save_killed_half_way_is_never_picked_up(tmp_path, monkeypatch):
+  """A kill during the 3rd save leaves orbax's unfinalized temporary directory next to the
+  finalized step 2: the resume starts from step 2 (exactly) and the next save removes
+  the leftover."""
+  assert "records" not in vars(train)  # checkpoints go through fileio/checkpoints only
+  ckpt = str(tmp_path / "checkpoint.orbax")
+  kw = dict(num_steps=60, log_every=5, chunk_logs=2)
+  full = _run(**kw)
+  _killed_run(ckpt, monkeypatch, **kw)
+  tmp = os.path.join(ckpt, "step_3.orbax-checkpoint-tmp-1700000000")
+  os.makedirs(os.path.join(tmp, "d"))
+  with open(os.path.join(tmp, "d", "half"), "wb") as f:
+    f.write(b"\0" * 100)
+  assert checkpoints.finalized_steps(ckpt) == [2]
+  loaded = []
+  real_load = train._load_checkpoint
+  monkeypatch.setattr(train, "_load_checkpoint",
+                      lambda *a, **k: loaded.append(real_load(*a, **k)) or loaded[-1])
+  resumed = _run(checkpoint_path=ckpt, checkpoint_every=1, **kw)
+  assert loaded[0][2] == 2  # chunks done in the checkpoint it resumed from
+  _assert_identical(resumed, full)
+  assert os.listdir(ckpt) == ["step_5"]  # the leftover is gone; step 6 is the end, not saved
 
-  def die_on_second_checkpoint(a, b):
-    if os.path.basename(b) == "checkpoint.npz":
-      n.append(1)
-      if len(n) == 2:
-        raise KeyboardInterrupt
-    return real(a, b)
 
-  monkeypatch.setattr(os, "replace", die_on_second_checkpoint)
-  with pytest.raises(KeyboardInterrupt):
-    _run(num_steps=60, log_every=5, chunk_logs=2, checkpoint_path=ckpt, checkpoint_every=1)
-  monkeypatch.setattr(os, "replace", real)
-  assert os.listdir(tmp_path) == ["checkpoint.npz"]  # no temp file left behind
-  assert os.stat(ckpt).st_mode & 0o777 == 0o644
-  with np.load(ckpt) as z:
-    assert int(z["meta/done_chunks"]) == 1  # the first checkpoint, not a torn second one
-  resumed = _run(num_steps=60, log_every=5, chunk_logs=2, checkpoint_path=ckpt,
-                 checkpoint_every=1)
-  np.testing.assert_array_equal(resumed.steps, full.steps)
-  np.testing.assert_allclose(resumed.loss, full.loss, rtol=1e-6)
+def test_legacy_npz_checkpoint_is_refused_in_one_line(tmp_path):
+  old = tmp_path / "checkpoint.npz"
+  np.savez(old, **{"meta/done_chunks": np.asarray(1)})
+  with pytest.raises(ValueError) as e:
+    _run(checkpoint_path=str(old))
+  assert str(e.value) == (f"checkpoint {old} is an .npz checkpoint of an older fourier_nn; "
+                          "this version reads orbax checkpoints only: delete it and run "
+                          "without --resume")
+
+
+@pytest.mark.parametrize("how", CHECKPOINT_DAMAGE)
+def test_damaged_checkpoint_is_one_line_naming_the_path(how, tmp_path, monkeypatch):
+  ckpt = str(tmp_path / "checkpoint.orbax")
+  kw = dict(num_steps=60, log_every=5, chunk_logs=2)
+  _killed_run(ckpt, monkeypatch, **kw)
+  damage_checkpoint(ckpt, how)
+  with pytest.raises(ValueError) as e:
+    _run(checkpoint_path=ckpt, checkpoint_every=1, **kw)
+  msg = str(e.value)
+  assert "\n" not in msg and os.path.join(ckpt, "step_2") in msg, msg
+  assert msg.endswith("delete it to start afresh"), msg
 
 
 def test_progress_bar_and_live_metrics_in_library_use(capsys, monkeypatch, tmp_path):
@@ -275,7 +305,7 @@ def test_host_measure_at_init_and_every_chunk_end():
 
 
 def test_host_measure_survives_resume_and_groups(tmp_path, monkeypatch):
-  ckpt = str(tmp_path / "ckpt.npz")
+  ckpt = str(tmp_path / "ckpt.orbax")
   kw = dict(num_steps=60, log_every=5, chunk_logs=2, host_measure_fn=_host_norm)
   full = _run(**kw)
   real_save = train._save_checkpoint
@@ -293,7 +323,7 @@ def test_host_measure_survives_resume_and_groups(tmp_path, monkeypatch):
   np.testing.assert_allclose(resumed.host_metrics["sq_norm"], full.host_metrics["sq_norm"],
                              rtol=1e-6)
   # a checkpoint written without host measurements cannot feed a run that wants them
-  plain = str(tmp_path / "plain.npz")
+  plain = str(tmp_path / "plain.orbax")
   monkeypatch.setattr(train, "_save_checkpoint", save_then_die)
   with pytest.raises(KeyboardInterrupt):
     _run(num_steps=60, log_every=5, chunk_logs=2, checkpoint_path=plain, checkpoint_every=2)

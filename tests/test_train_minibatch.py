@@ -100,7 +100,7 @@ def test_seed_alone_equals_the_same_seed_in_a_sweep():
 
 
 def test_resume_after_kill_is_bit_identical(tmp_path, monkeypatch):
-  ckpt = str(tmp_path / "ckpt.npz")
+  ckpt = str(tmp_path / "ckpt.orbax")
   kw = dict(num_steps=48, log_every=4, chunk_logs=2)  # 6 chunks of 2 epochs
   full = _run(**kw)
   real_save = train._save_checkpoint
