@@ -7,5 +7,5 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/setup_nt_env.sh
-TF_CPP_MIN_LOG_LEVEL=2 JAX_PLATFORMS=cpu .venv-nt/bin/python -m pytest -q -m parity \
+TF_CPP_MIN_LOG_LEVEL=2 JAX_PLATFORMS=cpu .venv-nt/bin/python -m pytest -q -n 2 -m parity \
   -p no:cacheprovider tests/test_parity_nt.py "$@"
