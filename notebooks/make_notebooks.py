@@ -48,6 +48,16 @@ def run(name, driver=None):
     return records.load_record(exp.run(config, os.path.join(WORKDIR, name), overwrite=True))'''
 
 
+def run_and_draw(name: str, then: str):
+  """A cell that runs experiment ``name`` (the notebook's `run` helper), draws its figure,
+  then runs ``then`` (prints of the record's summary)."""
+  return code(f"""rec = run("{name}")
+import fourier_nn.plotting.{name}
+fig = plotting.{name}.figure(rec)
+plt.show()
+""" + then)
+
+
 def md(s):
   return nbformat.v4.new_markdown_cell(s)
 
@@ -200,11 +210,7 @@ print(np.round(np.nanmean(rec6.arrays["accuracy"], axis=-1), 2))'''),
            "y = sin x + 2 sin 3x + 3 sin 5x on 101 points of [−5, 5], a tanh net trained with "
            "Adam. Δ_F = ||ĥ(k)| − |ŷ(k)|| / |ŷ(k)| at the DFT peaks of the target falls below "
            "0.1 in order of increasing frequency (heatmap: peaks × steps, vmin 0.1)."),
-        code("""rec = run("fprinciple_1d")
-import fourier_nn.plotting.fprinciple_1d
-fig = plotting.fprinciple_1d.figure(rec)
-plt.show()
-kind = rec.summary["delta_f"]
+        run_and_draw("fprinciple_1d", """kind = rec.summary["delta_f"]
 print("peak frequencies:", rec.summary["peak_freqs"])
 print("first step with Δ_F < 0.1 (seed mean):", rec.summary[f"{kind}/crossing_step_mean"])
 print("in frequency order for every seed:", rec.summary["in_order_all_seeds"])"""),
@@ -212,73 +218,45 @@ print("in frequency order for every seed:", rec.summary["in_order_all_seeds"])""
            "The digits are projected on their first principal component p₁; the NUDFT "
            "ŷ(k) = (1/n) Σ y_i exp(−i2πk p₁·x_i) of the labels and of the net's outputs is "
            "compared at the target's spectral peaks over training."),
-        code("""rec = run("projection")
-import fourier_nn.plotting.projection
-fig = plotting.projection.figure(rec)
-plt.show()
-print("peaks k:", np.round(rec.summary["peak_freqs"], 2))
+        run_and_draw("projection", """print("peaks k:", np.round(rec.summary["peak_freqs"], 2))
 print("first step with seed-mean Δ_F < 0.1:", rec.summary["first_step_below_mean"])"""),
         md("## Filtering method\n"
            "G^δ = exp(−‖x−x′‖²/(2δ)), row-normalised, splits the one-hot labels (and the softmax "
            "outputs) into y^low = G^δ y and y^high = y − y^low; e_low and e_high are the "
            "relative errors of the two parts after every epoch, for a sweep of δ (scaled to the "
            "data's median squared distance). Expected: e_low < e_high early, for every δ."),
-        code("""rec = run("filtering")
-import fourier_nn.plotting.filtering
-fig = plotting.filtering.figure(rec)
-plt.show()
-print("δ:", np.round(rec.summary["deltas"], 2))
+        run_and_draw("filtering", """print("δ:", np.round(rec.summary["deltas"], 2))
 print("fraction of seeds with e_low < e_high after epoch 1, per δ:", rec.summary["low_first_epoch1_frac"])"""),
         md("## 2-D image fit\n"
            "A net maps pixel position → grey value of a shipped photograph: the prediction "
            "sharpens from coarse to fine, and its radial spectrum reaches the image's ring by "
            "ring, low rings first."),
-        code("""rec = run("image_fit")
-import fourier_nn.plotting.image_fit
-fig = plotting.image_fit.figure(rec)
-plt.show()
-print("first step below threshold per ring (median over seeds):", rec.summary["first_below_median"])"""),
+        run_and_draw("image_fit", """print("first step below threshold per ring (median over seeds):", rec.summary["first_below_median"])"""),
         md("## Parity\n"
            "f(x) = Π x_j on {−1, 1}ⁿ is almost all high frequency: trained on part of the cube, "
            "the net fits its training set but tests at chance (≈ 50 %), unlike digits of the "
            "same size."),
-        code("""rec = run("parity")
-import fourier_nn.plotting.parity
-fig = plotting.parity.figure(rec)
-plt.show()
-for n, acc, where in zip(rec.summary["ns"], rec.summary["test_accuracy_mean"], rec.summary["test_vs_chance"]):
+        run_and_draw("parity", """for n, acc, where in zip(rec.summary["ns"], rec.summary["test_accuracy_mean"], rec.summary["test_vs_chance"]):
     print(f"n = {n}: parity test accuracy {acc:.3f} ({where} the 95 % chance band)")
 print("digits test accuracy:", round(rec.summary["digits_test_accuracy_mean"], 3))"""),
         md("## High-dimensional LFP\n"
            "The multiplier (⟨|r|²⟩+⟨w²⟩)/|ξ|^{d+3} + 4π²⟨|r|²w²⟩/|ξ|^{d+1} (`fourier_nn.theory`) "
            "implies a minimum-FP-norm interpolant; a wide two-layer ReLU net trained on a small "
            "2-D set is compared with it and with the other regime's interpolant."),
-        code("""rec = run("lfp_2d")
-import fourier_nn.plotting.lfp_2d
-fig = plotting.lfp_2d.figure(rec)
-plt.show()
-print({k: v for k, v in rec.summary.items() if k.startswith("distance_to_") and not k.endswith("_per_seed")},
+        run_and_draw("lfp_2d", """print({k: v for k, v in rec.summary.items() if k.startswith("distance_to_") and not k.endswith("_per_seed")},
       "closer to:", rec.summary["closer_to"])"""),
         md("## Rahaman et al. Exp 3 — label noise of one radial frequency\n"
            "Two digit classes (3 → −1, 8 → +1), target τ₀ + β·sin(k‖x‖); the validation loss is "
            "measured against the clean target. Low-k noise raises the best validation loss; "
            "high-k noise leaves an early dip near the clean level (the net fits it late)."),
-        code("""rec = run("label_noise")
-import fourier_nn.plotting.label_noise
-fig = plotting.label_noise.figure(rec)
-plt.show()
-print("k:", rec.summary["ks"], "β:", rec.summary["betas"])
+        run_and_draw("label_noise", """print("k:", rec.summary["ks"], "β:", rec.summary["betas"])
 print("best validation MSE [k, β] (seed mean):")
 print(np.round(np.asarray(rec.summary["best_val_loss_mean[k, beta]"], float), 3))"""),
         md("## Rahaman et al. Exp 4 — spectra in a kernel eigenbasis\n"
            "The eigenvectors v_n of an RBF kernel on the inputs (by decreasing eigenvalue) play "
            "the part of Fourier modes: the net's generalised spectrum f̃[n] = v_nᵀf follows the "
            "target's in the low bins first."),
-        code("""rec = run("kernel_spectrum")
-import fourier_nn.plotting.kernel_spectrum
-fig = plotting.kernel_spectrum.figure(rec)
-plt.show()
-print("noises:", rec.summary["noises"], "σ:", round(rec.summary["sigma"], 3),
+        run_and_draw("kernel_spectrum", """print("noises:", rec.summary["noises"], "σ:", round(rec.summary["sigma"], 3),
       "Parseval error:", rec.summary["parseval_rel_error_clean"])"""),
     ],
     "lfp.ipynb": [
