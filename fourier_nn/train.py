@@ -312,7 +312,7 @@ def train_seeds(
   t0 = time.perf_counter()
   # The seed axis over every device (a no-op on one): sharding.py.
   shard = sharding.SeedSharding(num_seeds, batch_axes)
-  batch = shard.batch(batch)
+  host_batch, batch = batch, shard.batch(batch)  # host_batch: S seeds, no padding
   state, first = init(shard.keys(keys), batch)
   done_chunks = 0
   logs = [shard.host(first)]
@@ -402,7 +402,7 @@ def train_seeds(
   first_below = None
   if track_below is not None:  # the last step's loss is only in the log: check it here
     first_below = np.asarray(state["first_below"], np.int64)
-    last = np.asarray(batch[track_below]) > loss[:, -1]
+    last = np.asarray(host_batch[track_below]) > loss[:, -1]
     if done_chunks == num_chunks:
       first_below = np.where((first_below < 0) & last, num_steps, first_below)
   return History(steps=steps, loss=loss, metrics=merged.get("metrics"), diverged=diverged,

@@ -126,6 +126,44 @@ def test_ragged_seeds_over_four_devices_match_one_device(tmp_path):
     assert len({round(float(v), 6) for v in many["loss"][:, -1]}) == seeds
 
 
+# train_seeds with track_below (Basri's every-step convergence check): a per-seed level in
+# the batch, padded with the seeds when they do not fill the devices.
+RUN_BELOW = textwrap.dedent("""
+    import sys, numpy as np, jax, jax.numpy as jnp, optax
+    from fourier_nn import models, train
+    S, out = int(sys.argv[1]), sys.argv[2]
+    net = models.MLP(depth=2, width=16, activation="tanh", init_scheme="torch")
+    x = (jnp.arange(32, dtype=jnp.float32) / 32)[:, None]
+    y = jnp.sin(2 * jnp.pi * x[:, 0])
+    level = jnp.linspace(0.3, 0.05, S).astype(jnp.float32)
+    loss = lambda p, b: jnp.mean((net.apply(p, b["x"])[:, 0] - b["y"]) ** 2)
+    keys = jax.random.split(jax.random.key(5), S)
+    h = train.train_seeds(lambda kk: net.init(kk, x[:1]), loss, optax.adam(1e-2),
+                          {"x": x, "y": y, "level": level}, keys, 60, 20, None,
+                          batch_axes={"x": None, "y": None, "level": 0}, progress=False,
+                          track_below="level")
+    np.savez(out, first_below=h.first_below, loss=h.loss)
+    print("devices", jax.device_count())
+""")
+
+
+def test_track_below_with_padded_seeds_matches_one_device(tmp_path):
+  """3 seeds on 2 devices (padded to 4): the first step below each seed's level is that of
+  the one-device run (a regression: the padded level met the unpadded loss and the run
+  failed after training, with an odd number of Basri pairs on the 2-core default)."""
+  outs = {}
+  for devices in (2, 1):
+    out = str(tmp_path / f"below{devices}.npz")
+    r = subprocess.run([sys.executable, "-c", RUN_BELOW, "3", out], env=_env(devices),
+                       capture_output=True, text=True, timeout=600, cwd=REPO)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.strip().splitlines()[-1] == f"devices {devices}"
+    outs[devices] = dict(np.load(out))
+  assert outs[2]["first_below"].shape == (3,)
+  np.testing.assert_array_equal(outs[2]["first_below"], outs[1]["first_below"])
+  assert (outs[1]["first_below"] > 0).any()  # some seed did get below its level
+
+
 def test_two_and_four_devices_agree_with_each_other_closely(tmp_path):
   """3 seeds on 2 devices (2 + 1 padded) and on 4 (3 used, one seed each)."""
   info2, two = _run(tmp_path, 2, 3)
