@@ -357,7 +357,8 @@ def train_seeds(
       diverged_seen |= bad
     if progress:
       now = time.perf_counter()
-      if t_first is None:
+      first = t_first is None
+      if first:
         t_first, rate = now, float("nan")
       else:
         rate = (done_chunks - start_chunk - 1) * steps_per_chunk / max(now - t_first, 1e-9)
@@ -373,6 +374,8 @@ def train_seeds(
         bar.set_postfix_str(f"loss {mean:.4g} [{lo:.3g}, {hi:.3g}] over {num_seeds} seeds, "
                             f"{rate:.0f} steps/s, ETA {eta}", refresh=False)
         bar.update(steps_per_chunk)
+        if first:  # tqdm skips redraws within its mininterval: show the first chunk's line
+          bar.refresh()
     if diverged_seen.all():
       logging.error("%s: every seed diverged; stopping at step %d", name,
                     done_chunks * chunk_logs * log_every)

@@ -272,7 +272,8 @@ def test_progress_bar_and_live_metrics_in_library_use(capsys, monkeypatch, tmp_p
       assert loss.shape == (3, len(steps))
       self.steps += list(steps)
 
-  mon = Monitor()
+  monkeypatch.setenv("TQDM_MININTERVAL", "600")  # every chunk within tqdm's redraw interval,
+  mon = Monitor()                                 # as on a fast box with the compile cached
   h = _run(num_steps=40, log_every=5, chunk_logs=2, progress=True, monitor=mon)
   err = capsys.readouterr().err
   assert "40/40 steps" in err and "over 3 seeds" in err and "ETA" in err
