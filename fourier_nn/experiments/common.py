@@ -1,4 +1,5 @@
-"""Pieces every experiment driver shares: config checks, optimizers, seeds, snapshots."""
+"""Pieces every experiment driver shares: config checks, optimizers, seeds, snapshots,
+the batched training of a grid of cells."""
 from __future__ import annotations
 
 import hashlib
@@ -9,6 +10,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+
+from fourier_nn import models, train
 
 OPTIMIZERS = ("adam", "sgd")
 
@@ -115,6 +118,33 @@ def make_optimizer(name: str, lr: float, b1: float = 0.9, b2: float = 0.999,
   if name == "sgd":
     return optax.sgd(lr, momentum=momentum or None)
   raise ConfigError(f"--config.optimizer={name!r} is invalid: choose one of {OPTIMIZERS}")
+
+
+def check_mlp_cells(config) -> None:
+  """The settings of a grid of Rahaman MLP cells trained together: the optimizer,
+  ``model.depth``, ``model.init`` and ``cells_per_program``."""
+  make_optimizer(config.optimizer, config.lr, config.b1, config.b2)
+  m = config.model
+  require(isinstance(m.depth, int) and m.depth >= 1, "model.depth", m.depth,
+          "must be an integer >= 1")
+  require(m.init in models.INITS, "model.init", m.init, f"choose one of {models.INITS}")
+  require(isinstance(config.cells_per_program, int) and config.cells_per_program >= 0,
+          "cells_per_program", config.cells_per_program,
+          "must be an integer >= 0 (0: every cell in one program)")
+
+
+def train_cells(config, b: dict, batch_axes: dict, **kwargs) -> train.History:
+  """Every cell of a driver's ``build`` output ``b`` (``init_fn``, ``loss_fn``, ``batch``,
+  ``init_keys``, ``measure_fn``), batched in groups of ``config.cells_per_program`` (0: all
+  in one program), with the config's optimizer and schedule; ``kwargs`` go to
+  ``train.train_in_groups`` (progress, monitor, checkpoint_path, ...)."""
+  optimizer = make_optimizer(config.optimizer, config.lr, config.b1, config.b2)
+  C = int(b["init_keys"].shape[0])
+  return train.train_in_groups(
+      b["init_fn"], b["loss_fn"], optimizer, b["batch"], b["init_keys"], config.num_steps,
+      config.log_every, b["measure_fn"], group_size=config.cells_per_program or C,
+      batch_axes=batch_axes, chunk_logs=config.chunk_logs or None,
+      checkpoint_every=config.checkpoint_every, name=config.experiment, **kwargs)
 
 
 def seed_keys(seed: int, *names: str) -> dict[str, jax.Array]:

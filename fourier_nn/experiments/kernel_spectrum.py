@@ -75,14 +75,7 @@ def validate(config) -> None:
       for v in s), "snapshot_steps", s,
       f"must be logged steps: multiples of log_every={config.log_every} in "
       f"[0, num_steps={config.num_steps}]")
-  common.make_optimizer(config.optimizer, config.lr, config.b1, config.b2)
-  m = config.model
-  common.require(isinstance(m.depth, int) and m.depth >= 1, "model.depth", m.depth,
-                 "must be an integer >= 1")
-  common.require(m.init in models.INITS, "model.init", m.init, f"choose one of {models.INITS}")
-  common.require(isinstance(config.cells_per_program, int) and config.cells_per_program >= 0,
-                 "cells_per_program", config.cells_per_program,
-                 "must be an integer >= 0 (0: every cell in one program)")
+  common.check_mlp_cells(config)
 
 
 def effective_sigma(config, dim: int) -> float:
@@ -156,14 +149,8 @@ def build(config):
 
 
 def train_cells(config, b, **kwargs) -> train.History:
-  optimizer = common.make_optimizer(config.optimizer, config.lr, config.b1, config.b2)
-  C = int(b["init_keys"].shape[0])
-  return train.train_in_groups(
-      b["init_fn"], b["loss_fn"], optimizer, b["batch"], b["init_keys"], config.num_steps,
-      config.log_every, b["measure_fn"], group_size=config.cells_per_program or C,
-      batch_axes={"x": None, "y": 0, "V": None, "A": None, "y_clean": None},
-      chunk_logs=config.chunk_logs or None, checkpoint_every=config.checkpoint_every,
-      name=config.experiment, **kwargs)
+  """Every cell of ``build``'s batch, batched (groups of ``cells_per_program``)."""
+  return common.train_cells(config, b, batch_axes={"x": None, "y": 0, "V": None, "A": None, "y_clean": None}, **kwargs)
 
 
 def run(config, workdir: str, **workdir_options) -> str:

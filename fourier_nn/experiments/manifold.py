@@ -78,14 +78,7 @@ def validate(config) -> None:
   common.check_positive_int(config, "num_seeds", "num_points", "model.width")
   common.check_schedule(config)
   common.check_positive(config, "lr")
-  common.make_optimizer(config.optimizer, config.lr, config.b1, config.b2)
-  m = config.model
-  common.require(isinstance(m.depth, int) and m.depth >= 1, "model.depth", m.depth,
-                 "must be an integer >= 1")
-  common.require(m.init in models.INITS, "model.init", m.init, f"choose one of {models.INITS}")
-  common.require(isinstance(config.cells_per_program, int) and config.cells_per_program >= 0,
-                 "cells_per_program", config.cells_per_program,
-                 "must be an integer >= 0 (0: every cell in one program)")
+  common.check_mlp_cells(config)
   _check_int_tuple(config, "Ls", 0)
   freq_key = "freqs" if config.experiment == "flower_manifold" else "ks"
   _check_int_tuple(config, freq_key, 1)
@@ -107,6 +100,7 @@ def validate(config) -> None:
                    config.grid_size, "must be an integer >= 2")
     common.check_positive(config, "grid_half_width")
   from fourier_nn import memory
+  m = config.model
   cells = config.num_seeds * len(config.Ls) * (
       len(config.ks) if config.experiment == "manifold_classification" else 1)
   per_program = min(cells, config.cells_per_program or cells)
@@ -195,13 +189,7 @@ def build(config):
 
 def train_cells(config, b, **kwargs) -> train.History:
   """Every cell of ``build``'s batch, batched (groups of ``cells_per_program``)."""
-  optimizer = common.make_optimizer(config.optimizer, config.lr, config.b1, config.b2)
-  C = int(b["init_keys"].shape[0])
-  return train.train_in_groups(
-      b["init_fn"], b["loss_fn"], optimizer, b["batch"], b["init_keys"], config.num_steps,
-      config.log_every, b["measure_fn"], group_size=config.cells_per_program or C,
-      batch_axes={"x": 0, "y": 0}, chunk_logs=config.chunk_logs or None,
-      checkpoint_every=config.checkpoint_every, name=config.experiment, **kwargs)
+  return common.train_cells(config, b, batch_axes={"x": 0, "y": 0}, **kwargs)
 
 
 def run(config, workdir: str, **workdir_options) -> str:
