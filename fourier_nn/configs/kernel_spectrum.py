@@ -51,7 +51,7 @@ WORKSPACE.md, row R-Exp4.
 """
 import ml_collections
 
-from fourier_nn.configs import parse_variants, rahaman_mlp
+from fourier_nn.configs import parse_variants, rahaman_two_class, rahaman_two_class_tiny
 
 VARIANTS = ("paper", "code", "quick", "tiny")
 
@@ -59,15 +59,7 @@ VARIANTS = ("paper", "code", "quick", "tiny")
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   variants = parse_variants(arg, "kernel_spectrum", VARIANTS, default="paper")
 
-  c = ml_collections.ConfigDict()
-  c.experiment = "kernel_spectrum"
-  c.seed = 0
-  c.num_seeds = 3
-
-  c.dataset = "digits"
-  c.data_dir = ""  # MNIST / CIFAR-10 directory; unused for digits
-  c.negative = 3
-  c.positive = 8
+  c = rahaman_two_class("kernel_spectrum")
   c.num_samples = 2_000  # first samples of the two classes (digits: all 357)
 
   c.sigma = 1.25  # MNIST's RBF width
@@ -80,19 +72,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   c.noise_amp = 1.0
   c.pure_amp = 1.0
 
-  c.model = rahaman_mlp()
-
-  c.optimizer = "adam"
-  c.lr = 1e-4
-  c.b1 = 0.9
-  c.b2 = 0.999
-
-  c.num_steps = 5_000
-  c.log_every = 1
   c.snapshot_steps = (0, 40, 150, 300, 600, 5_000)  # figure: spectra at these steps
-  c.cells_per_program = 0
-  c.chunk_logs = 0
-  c.checkpoint_every = 10
 
   c.sanity_points = 50
   c.sanity_sigma = 0.1
@@ -110,10 +90,6 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     elif v == "tiny":
       c.num_samples = 80
       c.bin_size = 8
-      c.num_seeds = 2
-      c.model.width = 16
-      c.model.depth = 2
-      c.num_steps = 20
-      c.log_every = 10
+      rahaman_two_class_tiny(c)
       c.snapshot_steps = (0, 10, 20)
   return c

@@ -47,7 +47,7 @@ WORKSPACE.md, row R-Exp3.
 """
 import ml_collections
 
-from fourier_nn.configs import parse_variants, rahaman_mlp
+from fourier_nn.configs import parse_variants, rahaman_two_class, rahaman_two_class_tiny
 
 VARIANTS = ("paper", "code", "quick", "tiny")
 
@@ -55,34 +55,13 @@ VARIANTS = ("paper", "code", "quick", "tiny")
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   variants = parse_variants(arg, "label_noise", VARIANTS, default="paper")
 
-  c = ml_collections.ConfigDict()
-  c.experiment = "label_noise"
-  c.seed = 0
-  c.num_seeds = 3
-
-  c.dataset = "digits"
-  c.data_dir = ""  # MNIST / CIFAR-10 directory; unused for digits
-  c.negative = 3  # class → −1
-  c.positive = 8  # class → +1
+  c = rahaman_two_class("label_noise")
   c.val_split = 0.8  # first 80 % train, the rest validation (notebook VAL_SPLIT)
 
   c.wave = "k"  # paper sin(k‖x‖); "2pi_k": notebook sin(2πk‖x‖)
   c.ks = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
   c.betas = (0.25, 0.5, 0.75, 1.0)
   c.baseline = True  # also train the clean target (β = 0) once per seed
-
-  c.model = rahaman_mlp()
-
-  c.optimizer = "adam"
-  c.lr = 1e-4
-  c.b1 = 0.9
-  c.b2 = 0.999
-
-  c.num_steps = 5_000
-  c.log_every = 1  # paper and notebook: validation every step
-  c.cells_per_program = 0  # 0: all cells in one program; > 0 bounds memory
-  c.chunk_logs = 0  # 0: automatic (~5 % of the run per compiled chunk)
-  c.checkpoint_every = 10  # chunks
 
   for v in variants:
     if v == "code":
@@ -99,9 +78,5 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     elif v == "tiny":
       c.ks = (0.1, 5.0)
       c.betas = (1.0,)
-      c.num_seeds = 2
-      c.model.width = 16
-      c.model.depth = 2
-      c.num_steps = 20
-      c.log_every = 10
+      rahaman_two_class_tiny(c)
   return c

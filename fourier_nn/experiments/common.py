@@ -133,6 +133,21 @@ def check_mlp_cells(config) -> None:
           "must be an integer >= 0 (0: every cell in one program)")
 
 
+def check_ridge_net(config) -> None:
+  """The settings shared by the LFP drivers' two-layer ridge nets: ``num_seeds``,
+  ``model.width``, ``grid_points``, the schedule, ``model.antisymmetric`` (even width),
+  ``model.r_std``, ``model.w_std`` and ``lr_fraction``."""
+  check_positive_int(config, "num_seeds", "model.width", "grid_points")
+  check_schedule(config)
+  m = config.model
+  require(not m.antisymmetric or m.width % 2 == 0, "model.width", m.width,
+          "must be even with model.antisymmetric=True (neurons come in ± pairs)")
+  check_positive(config, "model.r_std")
+  check_positive(config, "model.w_std")
+  require(0 < config.lr_fraction < 1, "lr_fraction", config.lr_fraction,
+          "must be in (0, 1) (fraction of the GD stability limit n/λ_max)")
+
+
 def train_cells(config, b: dict, batch_axes: dict, **kwargs) -> train.History:
   """Every cell of a driver's ``build`` output ``b`` (``init_fn``, ``loss_fn``, ``batch``,
   ``init_keys``, ``measure_fn``), batched in groups of ``config.cells_per_program`` (0: all

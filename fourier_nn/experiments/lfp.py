@@ -69,15 +69,10 @@ PREDICTIONS = ("lfp", "ntk_limit", "ntk_init")
 
 def validate(config) -> None:
   """Raises ConfigError with one clear line for any bad setting."""
-  common.check_positive_int(config, "num_seeds", "model.width", "grid_points")
-  common.check_schedule(config)
+  common.check_ridge_net(config)
   m = config.model
-  common.require(not m.antisymmetric or m.width % 2 == 0, "model.width", m.width,
-                 "must be even with model.antisymmetric=True (neurons come in ± pairs)")
   common.require(m.init_dist in models.INIT_DISTS, "model.init_dist", m.init_dist,
                  f"choose one of {models.INIT_DISTS}")
-  common.check_positive(config, "model.r_std")
-  common.check_positive(config, "model.w_std")
   common.check_positive(config, "model.l_range")
   x = np.asarray(config.x_train, np.float64)
   common.require(x.ndim == 1 and x.size >= 3 and np.all(np.isfinite(x)), "x_train",
@@ -93,8 +88,6 @@ def validate(config) -> None:
   common.require(config.grid_points >= 10, "grid_points", config.grid_points, "must be >= 10")
   common.require(isinstance(config.lr, (int, float)) and config.lr >= 0, "lr", config.lr,
                  "must be >= 0 (0: lr_fraction x the GD stability limit)")
-  common.require(0 < config.lr_fraction < 1, "lr_fraction", config.lr_fraction,
-                 "must be in (0, 1) (fraction of the GD stability limit n/λ_max)")
   span = x.max() - x.min() + 2 * config.grid_margin
   common.require(config.lfp_period > 2 * span, "lfp_period", config.lfp_period,
                  f"must exceed twice the evaluated span {span:g}")

@@ -43,15 +43,10 @@ REFERENCES = ("interp_step", "interp_ramp", "interp_lfp", "ntk_limit")
 
 def validate(config) -> None:
   """Raises ConfigError with one clear line for any bad setting."""
-  common.check_positive_int(config, "num_seeds", "model.width", "grid_points")
-  common.check_schedule(config)
+  common.check_ridge_net(config)
   m = config.model
-  common.require(not m.antisymmetric or m.width % 2 == 0, "model.width", m.width,
-                 "must be even with model.antisymmetric=True (neurons come in ± pairs)")
   common.require(m.coupling in models.RIDGE_COUPLINGS, "model.coupling", m.coupling,
                  f"choose one of {models.RIDGE_COUPLINGS}")
-  common.check_positive(config, "model.r_std")
-  common.check_positive(config, "model.w_std")
   x = np.asarray(config.x_train, np.float64)
   common.require(x.ndim == 2 and x.shape[1] == 2 and x.shape[0] >= 4
                  and np.all(np.isfinite(x)) and np.max(np.abs(x)) <= 1, "x_train",
@@ -61,8 +56,6 @@ def validate(config) -> None:
   common.require(m.l_range > np.sqrt(2), "model.l_range", m.l_range,
                  "must exceed sqrt(2) (the offsets l_i must cover the corners of [-1, 1]^2)")
   common.require(config.grid_points >= 5, "grid_points", config.grid_points, "must be >= 5")
-  common.require(0 < config.lr_fraction < 1, "lr_fraction", config.lr_fraction,
-                 "must be in (0, 1) (fraction of the GD stability limit n/λ_max)")
 
 
 def target(x: np.ndarray) -> np.ndarray:
