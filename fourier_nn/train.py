@@ -234,6 +234,7 @@ def train_seeds(
     host_measure_fn: Callable[[PyTree, int], PyTree] | None = None,
     minibatch: MiniBatch | None = None,
     track_below: str | None = None,
+    stop_when_below: bool = False,
     update_scale: str | None = None,
 ) -> History:
   """Trains ``len(keys)`` seeds of one model at once, full batch or mini-batch.
@@ -282,6 +283,11 @@ def train_seeds(
       level per seed: every step's loss is compared with it in-graph and the first step
       below it is returned as ``History.first_below`` (`make_step`); checkpointed with
       the state.
+    stop_when_below: with ``track_below``, stop after the first chunk by whose end every
+      seed has been below its level (or diverged), as a per-run stop at convergence would
+      (Basri et al.'s protocol), instead of training all ``num_steps``. The arrays then end
+      at that chunk (`train_in_groups` pads a group that stopped with NaN); ``first_below``
+      is that of the full run, since no seed's first step below changes after it.
     update_scale: name of a top-level ``batch`` entry [S] (``batch_axes`` 0): each seed's
       optimizer update is multiplied by it (`make_step`), a per-seed learning rate with
       the optimizer built at lr 1 (`fourier_nn.sweep`).
@@ -299,6 +305,8 @@ def train_seeds(
   _check_clip(clip, batch, batch_axes, num_seeds)
   _check_clip(update_scale, batch, batch_axes, num_seeds, arg="update_scale")
   _num_samples(minibatch, batch, batch_axes)
+  if stop_when_below and track_below is None:
+    raise ValueError("stop_when_below needs track_below (the per-seed levels)")
   num_logs = num_steps // log_every
   chunk_logs = _chunk_logs(num_logs, chunk_logs)
   num_chunks = num_logs // chunk_logs
@@ -328,7 +336,9 @@ def train_seeds(
     logging.info("%s: resumed from %s at step %d", name, checkpoint_path,
                  done_chunks * chunk_logs * log_every)
 
-  diverged_seen = np.zeros(num_seeds, bool)
+  # seeds with a non-finite loss logged so far (a resumed run's too)
+  diverged_seen = ~np.all([np.isfinite(logs[0]["loss"])]
+                          + [np.isfinite(p["loss"]).all(axis=1) for p in logs[1:]], axis=0)
   start_chunk = done_chunks
   steps_per_chunk = chunk_logs * log_every
   if monitor is not None:
@@ -337,6 +347,10 @@ def train_seeds(
   bar = _progress_bar(name, num_steps, done_chunks * steps_per_chunk) if progress else None
   t_first = None  # end of the first chunk of this call: the speed is measured from there
   for c in range(done_chunks, num_chunks):
+    if stop_when_below and np.all((shard.host(state["first_below"]) >= 0) | diverged_seen):
+      logging.info("%s: every seed below its level (or diverged) by step %d of %d; stopping",
+                   name, c * steps_per_chunk, num_steps)
+      break
     start = jnp.int32(c * steps_per_chunk)
     state, out = chunk(state, batch, shard.scalar(start))
     out = shard.host(out)  # blocks; [S, chunk_logs, ...]

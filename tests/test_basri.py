@@ -281,3 +281,24 @@ def test_even_only_fit_leaves_out_odd_k(tmp_path):
   cfg.fit_even_only = False
   s2 = records.load_record(basri.run(cfg, str(tmp_path / "c"))).summary
   assert s2["fit_measured"]["freqs_used"] == conv
+
+
+def test_stop_at_convergence_keeps_every_convergence_step(tmp_path):
+  """With bias every tiny pair converges: the program stops after the chunk of the last
+  crossing, with the convergence steps, the fit and the loss up to there of the run that
+  trains every pair to the cap; the figure draws the shorter record."""
+  cfg = get_config("shallow_bias,tiny")
+  cfg.num_steps, cfg.empirical_prediction, cfg.ntk_check = 1000, False, False
+  stop = records.load_record(basri.run(cfg, str(tmp_path / "stop")))
+  cfg.stop_at_convergence = False
+  full = records.load_record(basri.run(cfg, str(tmp_path / "full")))
+  conv = full.arrays["convergence_step"]
+  assert np.isfinite(conv).all()  # every pair converges, so the early stop applies
+  np.testing.assert_array_equal(stop.arrays["convergence_step"], conv)
+  L = stop.arrays["steps"].size
+  assert stop.arrays["steps"][-1] > conv.max() and L < full.arrays["steps"].size
+  np.testing.assert_array_equal(stop.arrays["loss"], full.arrays["loss"][:, :L])
+  assert stop.summary["fit_measured"] == full.summary["fit_measured"]
+  assert stop.summary["last_step"] == stop.arrays["steps"][-1] < stop.summary["cap_steps"]
+  from fourier_nn.plotting import basri as basri_plot
+  basri_plot.figure(stop)

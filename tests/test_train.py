@@ -337,3 +337,54 @@ def test_host_measure_survives_resume_and_groups(tmp_path, monkeypatch):
                               group_size=2, progress=False, **kw)
   np.testing.assert_allclose(grp.host_metrics["sq_norm"], full.host_metrics["sq_norm"],
                              rtol=1e-4)
+
+
+# stop_when_below: a program ends once every seed has been below its level (Basri's stop at
+# convergence). Per-seed targets sin(2πkx), k = 1, 2, 3, with levels each seed reaches at a
+# different step; the reference is the same run trained to the cap.
+def _below_run(levels, num_steps=200, stop=True, **kw):
+  S = len(levels)
+  keys = jax.random.split(jax.random.key(0), S)
+  batch = {"x": X, "y": _targets(S), "level": jnp.asarray(levels, jnp.float32)}
+  kw.setdefault("progress", False)
+  return train.train_seeds(_init, _loss, optax.adam(1e-2), batch, keys, num_steps, 5,
+                           _measure, batch_axes={"x": None, "y": 0, "level": 0},
+                           chunk_logs=4, track_below="level", stop_when_below=stop, **kw)
+
+
+def test_stop_when_below_ends_after_the_chunk_of_the_last_crossing():
+  full = _below_run([0.1, 0.43, 0.469], stop=False)
+  fb = full.first_below
+  assert (fb > 0).all() and len(set(fb.tolist())) > 1 and fb.max() < 150  # crossings spread
+  stop = _below_run([0.1, 0.43, 0.469])
+  np.testing.assert_array_equal(stop.first_below, fb)
+  L = stop.loss.shape[1]
+  last = stop.steps[-1]  # chunks of 4 logs × 5 steps = 20 steps
+  assert last - 20 <= fb.max() < last and L < full.loss.shape[1]
+  np.testing.assert_array_equal(stop.steps, full.steps[:L])
+  np.testing.assert_array_equal(stop.loss, full.loss[:, :L])
+  np.testing.assert_array_equal(stop.metrics["pred_mean"], full.metrics["pred_mean"][:, :L])
+  # a seed that never gets below keeps the program going to the cap
+  never = _below_run([0.1, 0.43, 1e-12])
+  assert never.first_below[2] == -1 and never.loss.shape == full.loss.shape
+  with pytest.raises(ValueError, match="stop_when_below needs track_below"):
+    _run(stop_when_below=True)
+
+
+def test_stopped_run_resumes_to_itself_and_groups_pad_with_nan(tmp_path):
+  ckpt = str(tmp_path / "checkpoint.orbax")
+  stop = _below_run([0.1, 0.43, 0.469], checkpoint_path=ckpt, keep_final_checkpoint=True)
+  again = _below_run([0.1, 0.43, 0.469], checkpoint_path=ckpt, keep_final_checkpoint=True)
+  _assert_identical(stop, again)
+  # two groups: seeds {0, 1} stop early, seed 2 (level never reached) runs to the cap
+  keys = jax.random.split(jax.random.key(0), 3)
+  batch = {"x": X, "y": _targets(3), "level": jnp.asarray([0.1, 0.43, 1e-12], jnp.float32)}
+  grp = train.train_in_groups(_init, _loss, optax.adam(1e-2), batch, keys, 200, 5, _measure,
+                              group_size=2, batch_axes={"x": None, "y": 0, "level": 0},
+                              chunk_logs=4, progress=False, track_below="level",
+                              stop_when_below=True)
+  assert grp.loss.shape == (3, 41)
+  stopped = ~np.isfinite(grp.loss[:2])
+  assert stopped[:, -1].all() and not stopped[:, :5].any()  # NaN after the stop only
+  assert np.isfinite(grp.loss[2]).all() and grp.first_below[2] == -1
+  assert not grp.diverged.any()  # stopping is not diverging

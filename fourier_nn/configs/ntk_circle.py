@@ -33,10 +33,14 @@ the same k. With bias η·n·λ_k at init is 3.52 (k = 0) and 2.27 (k = 1) > 2 (
 1.25): the linearised GD diverges along those modes, so the u₀ prediction is "never" and
 the low-k times with bias are catapult times, not kernel-regime times.
 
-Command (paper settings = the bases without modifiers). Cost is pairs × cap steps
-whatever k converges (no early stop): on the shared 2-core CPU a shallow pair-step
-(n = 1 001, m = 4 000) takes 7–20 ms, so the full shallow_nobias (900 pairs × 1 800) is
-3–9 h; shallow_bias (900 × 50 000) and deep/residual (600 × 100 000) are accelerator jobs.
+Command (paper settings = the bases without modifiers). Cost is pairs × steps, where a
+program of ``pairs_per_program`` pairs stops once every pair in it is below its level
+(``stop_at_convergence``, on by default; pairs are ordered by k, so a group of low k stops
+early) and runs to the cap otherwise — always without bias, whose odd k never converge:
+on the shared 2-core CPU a shallow pair-step (n = 1 001, m = 4 000) takes 7–20 ms, so the
+full shallow_nobias (900 pairs × 1 800) is 3–9 h; shallow_bias (900 pairs, cap 50 000)
+and deep/residual (600 pairs, cap 100 000) are accelerator jobs. The estimates below are
+for pairs × cap steps (before the early stop), so upper bounds where every pair converges.
 Accelerator estimates (one H200, not measured: the shallow step is memory-bound on the
 16 MB n × m pre-activation, ~20 µs; the deep 5×256 step is ~2 GFLOP): shallow_nobias
 < 5 min, shallow_bias ≈ 15–30 min, deep ≈ 1–2 h (6·10⁷ pair-steps), residual (10×256)
@@ -132,6 +136,9 @@ def base_config(experiment: str, base: str) -> ml_collections.ConfigDict:
   c.ntk_check = True  # shallow: empirical NTK at init vs the closed-form kernel
 
   c.pairs_per_program = 60  # 0: every (k, run) pair in one program; memory ∝ this
+  # Stop a program once every pair in it is below its level (the authors stop each run at
+  # convergence); False: train every pair to the cap (loss curves to the end).
+  c.stop_at_convergence = True
   c.chunk_logs = 0
   c.checkpoint_every = 5
   return c

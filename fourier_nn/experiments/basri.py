@@ -52,7 +52,9 @@ s = 1 for ``sum_half``, 2/n for ``mse``, λ_k w.r.t. the uniform probability mea
     below the threshold (`theory.convergence_time`).
 
 Record (seed axis = pair axis first):
-  arrays.npz: steps[L], loss[P, L], target_residual[P, L] (⟨y − u, y⟩/‖y‖, the residual
+  arrays.npz: steps[L] (to summary.last_step: the cap, or with stop_at_convergence the
+    end of the chunk by which every pair converged; a group of pairs that stopped earlier
+    is NaN after its stop), loss[P, L], target_residual[P, L] (⟨y − u, y⟩/‖y‖, the residual
     along the target), convergence_step[P] (NaN: never), level[P] (loss threshold),
     pair_freq[P], pair_run[P], freqs[K], mean_steps[K], median_steps[K], std_steps[K],
     frac_converged[K], predicted_steps[K] (inf: never), predicted_target_steps[K],
@@ -182,6 +184,8 @@ def validate(config) -> None:
                  config.fit_even_only, "must be True or False")
   common.require(config.fit_statistic in FIT_STATISTICS, "fit_statistic", config.fit_statistic,
                  f"choose one of {FIT_STATISTICS}")
+  common.require(isinstance(config.stop_at_convergence, bool), "stop_at_convergence",
+                 config.stop_at_convergence, "must be True or False")
   common.require(isinstance(config.pairs_per_program, int) and config.pairs_per_program >= 0,
                  "pairs_per_program", config.pairs_per_program,
                  "must be an integer >= 0 (0: every pair in one program)")
@@ -318,7 +322,8 @@ def run(config, workdir: str, **workdir_options) -> str:
       checkpoint_path=lambda gi: wd.checkpoint_path(f"checkpoint_group{gi}"),
       monitor=wd.monitor(),
       chunk_logs=config.chunk_logs or None, checkpoint_every=config.checkpoint_every,
-      name=config.experiment, track_below="level")
+      name=config.experiment, track_below="level",
+      stop_when_below=config.stop_at_convergence)
   arrays, metrics, summary = analyse(config, b, hist)
   path = wd.save(config, metrics, arrays, summary, params=hist.params)
   _log_result(summary)
@@ -460,14 +465,17 @@ def analyse(config, b, hist: train.History):
              if pred_emp is not None and config.model.kind == "shallow" else None)
   in_range = (b["freqs"] >= config.fit_min_k) & (b["freqs"] <= config.fit_max_k)
   odd = b["freqs"] % 2 == 1
-  fin = np.where(np.isfinite(hist.loss), hist.loss, np.inf)  # a diverged pair counts as +inf
-  metrics = ({"step": int(s), "loss_median": float(np.median(fin[:, i])),
+  # A diverged pair counts as +inf; NaN after a program stopped at convergence is left out.
+  fin = np.where(np.isfinite(hist.loss), hist.loss,
+                 np.where(hist.diverged[:, None], np.inf, np.nan))
+  metrics = ({"step": int(s), "loss_median": float(np.nanmedian(fin[:, i])),
               "num_converged": int(np.sum(conv <= s))} for i, s in enumerate(steps))
   summary = {
       "experiment": config.experiment,
       "domain": config.domain, "model": config.model.kind, "bias": config.model.bias,
       "width": config.model.width, "num_points": config.num_points, "num_runs": R,
       "cap_steps": config.num_steps, "log_every": config.log_every,
+      "last_step": int(steps[-1]),  # < cap_steps: stopped once every pair converged
       "convergence_rule": (f"{config.loss} loss < {config.threshold}"
                            if config.threshold_mode == "absolute" else
                            f"{config.loss} loss < {config.threshold} x loss at u=0"),

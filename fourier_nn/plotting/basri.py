@@ -11,6 +11,8 @@ Draws both studies of `fourier_nn.experiments.basri`: ``ntk_circle`` (S¹) and
 """
 from __future__ import annotations
 
+import warnings
+
 import matplotlib.lines as mlines
 import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
@@ -164,7 +166,8 @@ def panel_loss_curves(ax, rec, max_freqs: int = 6, legend: bool = True):
   handles = []
   for c, j in zip(colors, pick):
     sel = pf == freqs[j]
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+      warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN: every run of k stopped
       curve = np.nanmedian(loss[sel] / level[sel, None], axis=0)
     (h,) = ax.semilogy(a["steps"], curve, color=c, label=rf"$k={int(freqs[j])}$")
     handles.append(h)
