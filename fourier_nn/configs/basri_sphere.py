@@ -24,9 +24,11 @@ empirical NTK at init. With bias η·n·λ_0 = 3.13 > 2 at init (λ_1: 1.46), so
 linearised GD diverges along k = 0 and the u₀ prediction is "never": low-k times with bias
 are catapult times, not kernel-regime times. Driver: `fourier_nn.experiments.basri`.
 
-Command (paper settings: 600 pairs × 100 000 steps at m = 16 000, n = 1 001). Cost is
-pairs × cap whatever k converges (no early stop). A pair-step is memory-bound: the n × m
-pre-activation (64 MB in float32) is written and read ~5 times, ~70 µs on one H200
+Command (paper settings: 600 pairs × 100 000 steps at m = 16 000, n = 1 001). Cost is at
+most pairs × cap: a program of ``pairs_per_program`` pairs (ordered by k) stops once every
+pair in it converged (``stop_at_convergence``; without bias the odd k never do, so those
+programs run to the cap), and the estimates below are for the cap. A pair-step is
+memory-bound: the n × m pre-activation (64 MB in float32) is written and read ~5 times, ~70 µs on one H200
 (4.8 TB/s), so 6·10⁷ pair-steps ≈ 1.2 h (estimate, not measured), plus 600 empirical-NTK
 eigendecompositions at n = 1 001 (minutes; --config.empirical_prediction=False skips
 them); no_bias (cap 40 000) ≈ 0.5 h. On the shared 2-core CPU (7–20 ms per pair-step at
