@@ -628,7 +628,8 @@ def train_in_groups(
 
   Returns:
     One `History` over all seeds in their original order. A group whose seeds all
-    diverged stops early; its loss and metrics are padded with NaN to the full length.
+    diverged (or, with ``stop_when_below``, were all below their levels) stops early; its
+    loss and metrics are padded with NaN to the longest group's length.
   """
   P = int(keys.shape[0])
   g = max(1, min(int(group_size), P))
