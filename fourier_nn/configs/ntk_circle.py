@@ -69,12 +69,18 @@ and the every-step check unless marked "new protocol"):
                   deep: 3 min, p = 1.80 [1.56, 2.04]; the init-NTK flow is 10²–10³×
                   slower than the net (η·(2/n)·λ_max(Θ₀) = 0.03: far from lazy).
                   residual (cross-entropy): 5.5 min, p = 2.33 [2.18, 2.48].
-New protocol (Python 3.12 / jax 0.12, WORKSPACE.md rows B1n…B5n, B1n10, B3w):
+New protocol (Python 3.12 / jax 0.12, WORKSPACE.md rows B1n…B5n, B1n10, B2p, B2p5, B3w,
+B3w10, B5w):
   shallow_nobias,quick  p = 2.08 [1.89, 2.28] (4 min); --config.num_runs=10: 2.13 [1.99, 2.26]
                         (43 min, beside other jobs); odd k >= 3 never converge.
   deep,quick            2.02 [1.66, 2.37]; at the paper's --config.model.width=256: 2.08
-                        [1.89, 2.27] (240 s on a quiet box).
-  residual,quick        2.51 [2.38, 2.63].   shallow_bias,quick  2.38 [1.38, 3.39].
+                        [1.89, 2.27] (240 s on a quiet box); with --config.num_runs=10:
+                        1.99 [1.93, 2.05] (27 min, stopped at step 8 800).
+  residual,quick        2.51 [2.38, 2.63]; --config.model.width=256: 2.47 [2.14, 2.80].
+  shallow_bias,quick    2.38 [1.38, 3.39]. The paper's m = 4 000 and k = 1…30 (the base with
+                        --config.num_runs=1 --config.num_steps=12000): 1.91 [1.76, 2.07]
+                        (11 min); --config.num_runs=5 --config.pairs_per_program=30:
+                        1.93 [1.82, 2.03] (38 min; programs stopped at 600…6 000 steps).
 ``tiny``: 2 runs, n = 64, k = 1…4, 200 steps, width 64 (deep/residual: 2 layers × 16).
 
 Expected (paper): p ≈ 1.93–2.15 on the circle (shallow and deep); without bias odd
