@@ -28,11 +28,12 @@ Command (paper settings: 600 pairs × 100 000 steps at m = 16 000, n = 1 001). C
 most pairs × cap: a program of ``pairs_per_program`` pairs (ordered by k) stops once every
 pair in it converged (``stop_at_convergence``; without bias the odd k never do, so those
 programs run to the cap), and the estimates below are for the cap. A pair-step is
-memory-bound: the n × m pre-activation (64 MB in float32) is written and read ~5 times, ~70 µs on one H200
-(4.8 TB/s), so 6·10⁷ pair-steps ≈ 1.2 h (estimate, not measured), plus 600 empirical-NTK
-eigendecompositions at n = 1 001 (minutes; --config.empirical_prediction=False skips
-them); no_bias (cap 40 000) ≈ 0.5 h. On the shared 2-core CPU (7–20 ms per pair-step at
-m = 4 000, so ~30–80 ms at 16 000) it is weeks: not run here.
+memory-bound: the n × m pre-activation (64 MB in float32) is written and read ~5 times,
+~70 µs on one H200 (4.8 TB/s), so 6·10⁷ pair-steps ≈ 1.2 h (estimate, not measured),
+plus 600 empirical-NTK eigendecompositions at n = 1 001 (minutes;
+--config.empirical_prediction=False skips them); no_bias (cap 40 000) ≈ 0.5 h. On the
+shared 2-core CPU (7–20 ms per pair-step at m = 4 000, so ~30–80 ms at 16 000) it is
+days to weeks even with the stop: not run here.
 
   python scripts/basri_sphere.py --config=fourier_nn/configs/basri_sphere.py:with_bias \
       --workdir=runs/basri_sphere

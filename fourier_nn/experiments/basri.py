@@ -54,8 +54,8 @@ s = 1 for ``sum_half``, 2/n for ``mse``, λ_k w.r.t. the uniform probability mea
 Record (seed axis = pair axis first):
   arrays.npz: steps[L] (to summary.last_step: the cap, or with stop_at_convergence the
     end of the chunk by which every pair converged; a group of pairs that stopped earlier
-    is NaN after its stop), loss[P, L], target_residual[P, L] (⟨y − u, y⟩/‖y‖, the residual
-    along the target), convergence_step[P] (NaN: never), level[P] (loss threshold),
+    is NaN after its stop), loss[P, L], target_residual[P, L] (⟨y − u, y⟩/‖y‖, the
+    residual along the target), convergence_step[P] (NaN: never), level[P] (loss threshold),
     pair_freq[P], pair_run[P], freqs[K], mean_steps[K], median_steps[K], std_steps[K],
     frac_converged[K], predicted_steps[K] (inf: never), predicted_target_steps[K],
     predicted_empirical_steps[K] and predicted_pair_steps[P] (empirical-NTK prediction,
